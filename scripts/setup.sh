@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Set up pilot on a fresh Debian 12 / Ubuntu machine, as root. Idempotent: run it as often as you like.
+#  1. the Debian packages the lab runs (FRR, Kea, radvd, tayga, unbound, OpenSSH, ...);
+#  2. no lab daemon left running in the root namespace (the lab runs its own, inside its nodes);
+#     the host's own sshd is never touched;
+#  3. a virtualenv in .venv with pilot and its pinned Python dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (it installs Debian packages)" >&2
+  exit 2
+fi
+
+PACKAGES=(
+  frr frr-pythontools radvd kea-dhcp4-server kea-dhcp6-server tayga unbound
+  openssh-server openssh-client nftables ndisc6 dhcpcd-base isc-dhcp-client bind9-dnsutils
+  curl iproute2 iputils-ping tcpdump tini procps psmisc util-linux sqlite3
+  python3 python3-venv python3-dev gcc git
+)
+# Daemons the lab runs inside its nodes: none of them may run in the root namespace.
+LAB_SERVICES=(frr kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent radvd unbound unbound-resolvconf tayga dhcpcd isc-dhcp-server)
+LAB_DAEMONS=(watchfrr zebra bgpd ospfd ospf6d staticd kea-dhcp4 kea-dhcp6 kea-ctrl-agent radvd unbound tayga dhcpcd dhclient)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  # Keep the lab's daemons from starting in the root namespace while they are installed.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    own_policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\ncase "$1" in %s) exit 101;; esac\nexit 0\n' "$(IFS='|'; echo "${LAB_SERVICES[*]}")" > "$own_policy"
+    chmod 755 "$own_policy"
+    trap 'rm -f "$own_policy"' EXIT
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  [ -n "$own_policy" ] && rm -f "$own_policy" && trap - EXIT
+fi
+
+# Stop and disable the lab's daemons in the root namespace (not the host's sshd).
+if [ -d /run/systemd/system ]; then
+  for s in "${LAB_SERVICES[@]}"; do
+    if systemctl list-unit-files "$s.service" >/dev/null 2>&1 && systemctl cat "$s.service" >/dev/null 2>&1; then
+      systemctl disable --now "$s.service" >/dev/null 2>&1 || true
+    fi
+  done
+else
+  for s in "${LAB_SERVICES[@]}"; do
+    [ -x "/etc/init.d/$s" ] && { "/etc/init.d/$s" stop >/dev/null 2>&1 || true; update-rc.d "$s" disable >/dev/null 2>&1 || true; }
+  done
+fi
+root_pidns=$(readlink /proc/1/ns/pid)
+for d in "${LAB_DAEMONS[@]}"; do
+  for pid in $(pgrep -x "$d" || true); do
+    # Only the root PID namespace: the same daemons inside lab nodes are the lab's own.
+    [ "$(readlink "/proc/$pid/ns/pid" 2>/dev/null)" = "$root_pidns" ] && kill "$pid" 2>/dev/null || true
+  done
+done
+
+# The virtualenv, reinstalled only when pyproject.toml changed.
+PY=/usr/bin/python3
+stamp=.venv/.pilot-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: creating .venv"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  echo "$want" > "$stamp"
+else
+  # Editable install: source changes need nothing; make sure the console script is there.
+  [ -x .venv/bin/pilot ] || .venv/bin/python -m pip install -q --no-deps -e .
+fi
+echo "setup: ready ($(.venv/bin/pilot --version))"

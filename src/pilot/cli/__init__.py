@@ -1,0 +1,52 @@
+"""The `pilot` command line. Errors the user can fix print one line and exit with status 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from pilot import __version__
+from pilot.cli import lab
+from pilot.errors import PilotError
+
+app = typer.Typer(
+    name="pilot",
+    help=(
+        "Take an agency network from IPv4 to IPv6-only in stages (ipv4 -> dual-stack -> ipv6-mostly -> "
+        "ipv6-only), rehearsing every stage first on a real lab copy of the network."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(lab.app, name="lab")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pilot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """pilot: staged IPv6-only migration, rehearsed on a lab."""
+
+
+def main() -> None:
+    try:
+        app()
+    except PilotError as exc:
+        if "--json" in sys.argv:
+            from pilot.cli.common import print_json
+
+            print_json(exc.to_dict())
+        sys.stderr.write(f"pilot: error: {exc}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("pilot: interrupted\n")
+        sys.exit(130)

@@ -1,0 +1,238 @@
+"""`pilot lab ...`: bring the lab described by containerlab.yml up and down, look at it, get into it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from pilot.cli.common import (
+    DEFAULT_TOPOLOGY,
+    JsonOpt,
+    NameOpt,
+    TopologyOpt,
+    err,
+    out,
+    print_json,
+    progress,
+    resolve_lab,
+)
+from pilot.errors import PilotError
+
+app = typer.Typer(
+    help=(
+        "The lab: containerlab.yml run as real namespaces and daemons on this machine (no Docker), or "
+        "with containerlab where Docker is present. Needs root."
+    ),
+    no_args_is_help=True,
+)
+
+BackendOpt = typer.Option(
+    "namespace", "--backend", "-b", help="namespace (default: no Docker needed) or containerlab (Docker host)."
+)
+
+
+def _backend_of(name: str) -> str:
+    from pilot.lab.state import LabState
+
+    st = LabState.load(name)
+    return st.backend if st is not None else "namespace"
+
+
+@app.command("up")
+def up(
+    topology: Path = typer.Option(DEFAULT_TOPOLOGY, "--topology", "-t", help="containerlab topology file."),
+    name: str | None = NameOpt,
+    backend: str = BackendOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Bring a lab up: a holder per node, veths and bridges, sshd everywhere, FRR on routers.
+
+    Returns when every node's sshd answers on the IPv6 management network. The lab outlives this command;
+    `pilot lab status` finds it, `pilot lab down` removes it. Several labs run side by side with --name.
+    """
+    from pilot.lab.backend import get_backend
+    from pilot.topology import load_topology
+
+    topo = load_topology(topology, name=name)
+    for warning in topo.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    with progress(not as_json) as report:
+        status = get_backend(backend).up(topo, report)
+    if as_json:
+        print_json(status.to_dict())
+    else:
+        _print_status(status)
+        out.print(
+            f"lab '{status.name}' is up. Next: pilot lab ssh <node>, pilot lab inventory, "
+            f"pilot lab down --name {status.name}"
+        )
+
+
+@app.command("down")
+def down(
+    topology: Path | None = TopologyOpt,
+    name: str | None = NameOpt,
+    force: bool = typer.Option(
+        False, "--force", help="Also clean a stale lab (left by a crash) and leftovers found by name."
+    ),
+    all_labs: bool = typer.Option(False, "--all", help="Take down every lab on this machine."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Take a lab down: every holder, daemon, veth, bridge, mount and file of it is removed."""
+    from pilot.lab.backend import get_backend
+    from pilot.lab.state import known_labs
+
+    names = known_labs() if all_labs else [resolve_lab(name, topology)]
+    reports = []
+    with progress(not as_json) as report:
+        for lab in names:
+            reports.append(get_backend(_backend_of(lab)).down(lab, force=force, progress=report))
+    if as_json:
+        print_json([{"name": r.name, "removed": r.removed} for r in reports])
+        return
+    for r in reports:
+        out.print(
+            f"lab '{r.name}' is down ({len(r.removed)} objects removed)"
+            if r.removed
+            else f"lab '{r.name}': nothing to remove"
+        )
+
+
+@app.command("status")
+def status(
+    topology: Path | None = TopologyOpt,
+    name: str | None = NameOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Show labs: each node's role, state, PIDs (holder and daemons), management address and interfaces.
+
+    Without --name or -t, shows every lab on this machine.
+    """
+    from pilot.lab.backend import get_backend
+    from pilot.lab.state import known_labs
+
+    if name or topology:
+        names = [resolve_lab(name, topology)]
+    else:
+        names = known_labs()
+    statuses = [get_backend(_backend_of(lab)).status(lab) for lab in names]
+    if as_json:
+        print_json([s.to_dict() for s in statuses])
+        return
+    if not statuses:
+        out.print("no lab is running (start one with: pilot lab up)")
+    for s in statuses:
+        _print_status(s)
+
+
+@app.command(
+    "exec",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def exec_(
+    node: str = typer.Argument(..., help="Node name, as in containerlab.yml."),
+    command: list[str] = typer.Argument(..., help="Command and arguments, after --."),
+    topology: Path | None = TopologyOpt,
+    name: str | None = NameOpt,
+) -> None:
+    """Run a command inside a node's namespaces: pilot lab exec core -- vtysh -c 'show version'.
+
+    The command's exit status is pilot's exit status.
+    """
+    from pilot.lab.backend import get_backend
+
+    lab = resolve_lab(name, topology)
+    argv, env = get_backend(_backend_of(lab)).exec_argv(lab, node, list(command))
+    sys.stdout.flush()
+    os.execvpe(argv[0], argv, env)
+
+
+@app.command("ssh")
+def ssh(
+    node: str = typer.Argument(..., help="Node name."),
+    command: list[str] | None = typer.Argument(None, help="Optional remote command, after --."),
+    topology: Path | None = TopologyOpt,
+    name: str | None = NameOpt,
+) -> None:
+    """SSH into a node over the management network, with the lab's key and pinned host keys."""
+    from pilot.lab.paths import LabPaths
+    from pilot.lab.state import LabState
+
+    lab = resolve_lab(name, topology)
+    st = LabState.load(lab)
+    if st is None:
+        raise PilotError(f"no lab named '{lab}'", fix="start it with pilot lab up")
+    if node not in st.nodes:
+        raise PilotError(f"lab '{lab}' has no node '{node}'", fix=f"use one of: {', '.join(st.nodes)}")
+    config = LabPaths(lab).ssh_config
+    argv = ["ssh", "-F", str(config), node, *(command or [])]
+    sys.stdout.flush()
+    os.execvp("ssh", argv)
+
+
+@app.command("inventory")
+def inventory(
+    topology: Path | None = TopologyOpt,
+    name: str | None = NameOpt,
+    out_dir: Path | None = typer.Option(
+        None, "--out", "-o", help="Directory to write (default: inventory/labs/<lab>)."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Write a Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml) for the lab's nodes.
+
+    Management addresses, platforms, and netmiko/NAPALM connection options with the lab's SSH key and
+    pinned known_hosts. No password or key material is written, only paths.
+    """
+    from pilot.lab.backend import get_backend
+    from pilot.lab.inventory import write_inventory
+
+    lab = resolve_lab(name, topology)
+    status = get_backend(_backend_of(lab)).status(lab, detail=False)
+    target = out_dir or Path("inventory") / "labs" / lab
+    files = write_inventory(status, target)
+    if as_json:
+        print_json({"lab": lab, "files": [str(f) for f in files]})
+    else:
+        out.print(f"wrote {', '.join(str(f) for f in files)}")
+
+
+FRR_NAMES = {"watchfrr", "zebra", "staticd", "ospfd", "ospf6d", "bgpd"}
+
+
+def _natural(name: str) -> tuple[str, int]:
+    stem = name.rstrip("0123456789")
+    return (stem, int(name[len(stem) :] or -1))
+
+
+def _print_status(s: object) -> None:
+    from pilot.lab.backend import LabStatus
+
+    assert isinstance(s, LabStatus)
+    colour = {"running": "green", "stale": "red"}.get(s.state, "yellow")
+    out.print(
+        f"[bold]{s.name}[/] ({s.backend}) [{colour}]{s.state}[/]"
+        + (f": {s.stale_reason}" if s.stale_reason else "")
+        + (f"  mgmt {s.mgmt_subnet} via {s.root_ifname}" if s.mgmt_subnet else "")
+    )
+    table = Table(box=None, pad_edge=False)
+    for column in ("node", "role", "state", "pid", "mgmt"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("daemons")
+    table.add_column("interfaces")
+    for n in s.nodes:
+        names = sorted({d.name for d in n.daemons})
+        frr = [d for d in names if d in FRR_NAMES]
+        daemons = ", ".join([x for x in names if x not in FRR_NAMES] + ([f"frr({len(frr)})"] if frr else []))
+        ifaces = " ".join(
+            i["name"] + (f"({i['state']})" if i.get("state") not in (None, "up") else "")
+            for i in sorted(n.interfaces, key=lambda i: _natural(i["name"]))
+        )
+        table.add_row(n.name, n.role, n.state, str(n.pid or "-"), n.mgmt_ipv6 or "-", daemons or "-", ifaces)
+    out.print(table)
+    if s.bridges:
+        out.print(f"bridges: {', '.join(s.bridges)}")

@@ -1,0 +1,23 @@
+"""The address rule every lab address obeys.
+
+Lab addresses come only from documentation ranges. This machine's own uplink uses 192.0.2.0/24 and
+fd00::/64, and a lab address there leaks packets to the real network, so those are refused by name.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from ipaddress import IPv4Network, IPv6Network
+
+LAB_IPV6 = (ipaddress.ip_network("2001:db8::/32"), ipaddress.ip_network("3fff::/20"))
+LAB_IPV4 = (ipaddress.ip_network("198.51.100.0/24"), ipaddress.ip_network("203.0.113.0/24"))
+# Default management supernet: each lab gets its own /64 from here unless mgmt.ipv6-subnet says otherwise.
+MGMT_SUPERNET = ipaddress.ip_network("3fff:0:1000::/48")
+
+ALLOWED_TEXT = "IPv6 2001:db8::/32 or 3fff::/20, IPv4 198.51.100.0/24 or 203.0.113.0/24"
+
+
+def outside_lab_ranges(net: IPv4Network | IPv6Network) -> bool:
+    """True when `net` is not wholly inside one of the documentation ranges the lab may use."""
+    ranges = LAB_IPV6 if net.version == 6 else LAB_IPV4
+    return not any(net.subnet_of(r) for r in ranges)  # type: ignore[arg-type]
