@@ -55,7 +55,7 @@ def host_routes() -> list[HostRoute]:
     with _iproute() as ipr:
         names = {link["index"]: link.get_attr("IFLA_IFNAME") for link in ipr.get_links()}
         for family in (socket.AF_INET, socket.AF_INET6):
-            for route in ipr.get_routes(family=family, table=0):  # table 0: every table
+            for route in ipr.route("dump", family=family):  # a plain dump covers every table
                 length = route["dst_len"]
                 dst = route.get_attr("RTA_DST")
                 if length == 0 or dst is None:

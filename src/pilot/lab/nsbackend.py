@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import signal
 import socket
 import time
 from ipaddress import IPv6Address, IPv6Network
@@ -74,6 +75,7 @@ class NamespaceBackend:
             )
             st.save()
         try:
+            _checkpoint("up:recorded")
             self._build(topo, st, subnet, progress)
         except BaseException as exc:
             progress("removing what was created")
@@ -138,13 +140,16 @@ class NamespaceBackend:
                 running.append(h)
                 st.nodes[node.name].pid, st.nodes[node.name].started = h.pid, procs.start_time(h.pid)
             st.save()  # before "go": until then a holder exits by itself if pilot dies
+            _checkpoint("up:spawned")
             holders.wait_for(running, "stage1", STAGE1_TIMEOUT)
             progress("wiring links and bridges")
             self._wire(topo, st, {h.spec.node: h.pid for h in running})
+            _checkpoint("up:wired")
             progress("booting nodes (sshd, FRR)")
             for h in running:
                 h.send("go")
             holders.wait_for(running, "ready", READY_TIMEOUT)
+            _checkpoint("up:booted")
         finally:
             for h in running:
                 h.close()
@@ -252,6 +257,7 @@ class NamespaceBackend:
                 st.phase, st.owner_pid, st.owner_started = DESTROYING, os.getpid(), procs.start_time(os.getpid())
                 st.save()
         progress(f"tearing down lab '{name}'")
+        _checkpoint("down:recorded")
         return self._teardown(name, st)
 
     def _teardown(self, name: str, st: LabState | None) -> DownReport:
@@ -263,6 +269,9 @@ class NamespaceBackend:
         for pid in procs.holders_of(name):  # holders a lost or partial record does not list
             targets.setdefault(pid, None)
         live = [pid for pid, started in targets.items() if procs.alive(pid, started)]
+        if live and os.environ.get(FAULT_ENV) == "down:killing":
+            procs.kill_and_wait({live[0]: targets[live[0]]})  # a teardown cut short after its first kill
+            _checkpoint("down:killing")
         left = procs.kill_and_wait(targets)
         if left:
             raise LabError(
@@ -349,6 +358,16 @@ class NamespaceBackend:
         env["TERM"] = os.environ.get("TERM", "xterm")
         command = ["nsenter", "-t", str(ns.pid), "-n", "-m", "-u", "-i", "-p", f"--wd={'/root'}", "--", *argv]
         return command, env
+
+
+FAULT_ENV = "PILOT_FAULT"
+
+
+def _checkpoint(step: str) -> None:
+    """Fault injection for the lab tests: PILOT_FAULT=<step> SIGKILLs this process at that step, to prove
+    that a crash anywhere leaves nothing `lab down --force` cannot clean."""
+    if os.environ.get(FAULT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _running_hint() -> str:
