@@ -54,7 +54,7 @@ else
     [ -x "/etc/init.d/$s" ] && { "/etc/init.d/$s" stop >/dev/null 2>&1 || true; update-rc.d "$s" disable >/dev/null 2>&1 || true; }
   done
 fi
-root_pidns=$(readlink /proc/1/ns/pid)
+root_pidns=$(readlink /proc/$$/ns/pid)  # this shell runs in the root PID namespace
 for d in "${LAB_DAEMONS[@]}"; do
   for pid in $(pgrep -x "$d" || true); do
     # Only the root PID namespace: the same daemons inside lab nodes are the lab's own.
