@@ -64,7 +64,7 @@ def process_kb(pid: int) -> tuple[int, int]:
     except OSError:
         return (0, 0)
     pss = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
-    fields = {line.split(":")[0]: (line.split() + ["0"])[1] for line in status.splitlines() if ":" in line}
+    fields = {line.split(":")[0]: [*line.split(), "0"][1] for line in status.splitlines() if ":" in line}
     kernel = int(fields.get("VmPTE", "0")) + 16 * int(fields.get("Threads", "1"))
     return pss, kernel
 
