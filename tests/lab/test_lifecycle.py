@@ -163,3 +163,19 @@ def test_not_root_is_refused() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "needs root" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_topology_values_never_reach_a_shell() -> None:
+    name = unique("th")
+    try:
+        result = up(name, str(TOPOLOGIES / "hostile.yml"))
+        assert result.returncode == 0, result.stderr
+        listing = lab_exec(name, "h1", "ls", "/tmp").stdout.splitlines()
+        assert "literal; touch pwned-exec" in listing  # one file, named literally
+        assert not [f for f in listing if f.startswith("pwned")]
+        value = lab_exec(name, "h1", "cat", "/tmp/evil-value").stdout
+        assert value == "$(touch /tmp/pwned-env); `touch /tmp/pwned-tick`"
+        assert not list(Path("/tmp").glob("pwned*"))
+    finally:
+        assert pilot("lab", "down", "--name", name, "--force").returncode == 0
+    assert_nothing_left(name)
