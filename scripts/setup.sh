@@ -16,11 +16,12 @@ PACKAGES=(
   frr frr-pythontools radvd kea-dhcp4-server kea-dhcp6-server tayga unbound
   openssh-server openssh-client nftables ndisc6 dhcpcd-base isc-dhcp-client bind9-dnsutils
   curl iproute2 iputils-ping tcpdump tini procps psmisc util-linux sqlite3
+  nginx-light isc-dhcp-relay ifupdown bridge-utils
   python3 python3-venv python3-dev gcc git
 )
 # Daemons the lab runs inside its nodes: none of them may run in the root namespace.
-LAB_SERVICES=(frr kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent radvd unbound unbound-resolvconf tayga dhcpcd isc-dhcp-server)
-LAB_DAEMONS=(watchfrr zebra bgpd ospfd ospf6d staticd kea-dhcp4 kea-dhcp6 kea-ctrl-agent radvd unbound tayga dhcpcd dhclient)
+LAB_SERVICES=(frr kea-dhcp4-server kea-dhcp6-server kea-ctrl-agent radvd unbound unbound-resolvconf tayga dhcpcd isc-dhcp-server isc-dhcp-relay)
+LAB_DAEMONS=(watchfrr zebra bgpd ospfd ospf6d staticd kea-dhcp4 kea-dhcp6 kea-ctrl-agent radvd unbound tayga dhcpcd dhclient dhcrelay)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -28,6 +29,8 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
+  # A web server setup installs now serves the lab's nodes only; one the host already ran is left alone.
+  case " ${missing[*]} " in *" nginx-light "*) LAB_SERVICES+=(nginx); LAB_DAEMONS+=(nginx);; esac
   # Keep the lab's daemons from starting in the root namespace while they are installed.
   own_policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -9,12 +9,13 @@ round-trip loader is several times slower on the large generated inventories the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from pilot.errors import Location, PilotError
 
@@ -171,6 +172,49 @@ def loads(text: str, file: Path, *, what: str = "file", expect_mapping: bool = T
             location=Location(file, None, 1, 1),
         )
     return Source(file=file, data=data, positions=builder.positions)
+
+
+M = TypeVar("M", bound=BaseModel)
+# A hook giving a friendlier (message, fix) for a pydantic error at a path, or None for the default.
+Explain = Callable[[dict[str, Any], YamlPath], tuple[str, str] | None]
+
+
+def validate(
+    src: Source, model: type[M], data: Any = None, explain: Explain | None = None, missing_fix: str = "add it"
+) -> M:
+    """Validate `data` (default: the whole document) against a pydantic model; the first problem becomes
+    a one-line PilotError at the right line of the file."""
+    try:
+        return model.model_validate(src.data if data is None else data)
+    except ValidationError as exc:
+        err: dict[str, Any] = dict(exc.errors()[0])
+    path = _data_path(src.data, tuple(err["loc"]))
+    custom = explain(err, path) if explain else None
+    if custom is not None:
+        raise src.error(path, *custom)
+    if err["type"] == "missing":
+        missing = str(err["loc"][-1])
+        raise src.error((*path, missing), f"missing required key '{missing}'", missing_fix)
+    if err["type"] == "extra_forbidden":
+        raise src.error(path, f"unknown key '{path[-1]}'", "remove it or check its spelling")
+    value = err.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    raise src.error(path, f"{str(err['msg']).lower()} (got {shown})", "correct the value")
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> YamlPath:
+    """Trim a pydantic error location to the part that exists in the data (drops union-branch tags)."""
+    out: list[str | int] = []
+    cursor = data
+    for key in loc:
+        if isinstance(cursor, dict) and key in cursor:
+            cursor = cursor[key]
+        elif isinstance(cursor, list) and isinstance(key, int) and key < len(cursor):
+            cursor = cursor[key]
+        else:
+            break
+        out.append(key)
+    return tuple(out)
 
 
 def walk_keys(data: Any, path: YamlPath = ()) -> Iterator[YamlPath]:

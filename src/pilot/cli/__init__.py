@@ -7,7 +7,7 @@ import sys
 import typer
 
 from pilot import __version__
-from pilot.cli import lab
+from pilot.cli import addresses, lab
 from pilot.errors import PilotError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(lab.app, name="lab")
+app.command("addresses")(addresses.addresses)
 
 
 def _version(value: bool) -> None:

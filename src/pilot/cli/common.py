@@ -14,8 +14,9 @@ from rich.console import Console
 
 from pilot.errors import PilotError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes (":100:" inside an IPv6 address would become one) and no wrapping when piped to a file.
+out = Console(highlight=False, soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 DEFAULT_TOPOLOGY = Path("containerlab.yml")
 

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from pilot import yamlsrc
 from pilot.docranges import ALLOWED_TEXT, outside_lab_ranges
 from pilot.errors import PilotError
@@ -74,10 +72,9 @@ class _Reader:
     # -- structure ------------------------------------------------------------------------------
     def read(self) -> Topology:
         data = self._screen_keys(self.src.data)
-        try:
-            lab = schema.LabDefinition.model_validate(data)
-        except ValidationError as exc:
-            raise self._pydantic_error(exc) from None
+        lab = yamlsrc.validate(
+            self.src, schema.LabDefinition, data, _explain, missing_fix="add it (see containerlab's topology schema)"
+        )
         if not isinstance(lab.name, str) or not lab.name:
             raise self.src.error(("name",), "the lab needs a name", "add 'name: <lab-name>' at the top")
         check_lab_name(lab.name, self.src)
@@ -158,23 +155,6 @@ class _Reader:
                 close = difflib.get_close_matches(str(key), sorted(known), n=1)
                 fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(used))}"
                 raise self.src.error((*path, key), f"unknown key '{key}'", fix)
-
-    def _pydantic_error(self, exc: ValidationError) -> PilotError:
-        err = exc.errors()[0]
-        path = _data_path(self.src.data, err["loc"])
-        kind = err["type"]
-        if kind == "missing":
-            missing = str(err["loc"][-1])
-            return self.src.error(
-                (*path, missing), f"missing required key '{missing}'", "add it (see containerlab's topology schema)"
-            )
-        if kind in ("too_short", "too_long") and path and path[-1] == "endpoints":
-            return self.src.error(
-                path, "a link needs exactly two endpoints", "write endpoints: ['nodeA:ethX', 'nodeB:ethY']"
-            )
-        value = err.get("input")
-        shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-        return self.src.error(path, f"{err['msg'].lower()} (got {shown})", "correct the value's type")
 
     # -- mgmt -----------------------------------------------------------------------------------
     def _mgmt(self, mgmt: schema.MgmtDefinition | None) -> Mgmt:
@@ -521,17 +501,7 @@ def _kind_path(path: YamlPath, own: schema.NodeDefinition, group: str | None) ->
     return ("topology", "defaults", "kind")
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> YamlPath:
-    """Trim a pydantic error location to the part that exists in the data (drops union-branch tags)."""
-    out: list[str | int] = []
-    cursor = data
-    for part in loc:
-        key = "exec" if part == "exec_" else part
-        if isinstance(cursor, dict) and key in cursor:
-            cursor = cursor[key]
-        elif isinstance(cursor, list) and isinstance(key, int) and key < len(cursor):
-            cursor = cursor[key]
-        else:
-            break
-        out.append(key)
-    return tuple(out)
+def _explain(err: dict[str, Any], path: YamlPath) -> tuple[str, str] | None:
+    if err["type"] in ("too_short", "too_long") and path and path[-1] == "endpoints":
+        return ("a link needs exactly two endpoints", "write endpoints: ['nodeA:ethX', 'nodeB:ethY']")
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Network, IPv6Address, IPv6Network
 from pathlib import Path
 
@@ -96,6 +97,30 @@ class Topology:
 
     def node(self, name: str) -> Node:
         return self.nodes[name]
+
+    @cached_property
+    def _far_ends(self) -> dict[tuple[str, str], Endpoint]:
+        ends: dict[tuple[str, str], Endpoint] = {}
+        for link in self.links:
+            ends[(link.a.node, link.a.interface)] = link.b
+            ends[(link.b.node, link.b.interface)] = link.a
+        return ends
+
+    @cached_property
+    def _by_node(self) -> dict[str, list[tuple[Endpoint, Endpoint]]]:
+        out: dict[str, list[tuple[Endpoint, Endpoint]]] = {name: [] for name in self.nodes}
+        for link in self.links:
+            out[link.a.node].append((link.a, link.b))
+            out[link.b.node].append((link.b, link.a))
+        return out
+
+    def peer(self, node: str, interface: str) -> Endpoint | None:
+        """The other end of the link on node:interface, or None if nothing is linked there."""
+        return self._far_ends.get((node, interface))
+
+    def neighbours(self, node: str) -> list[tuple[Endpoint, Endpoint]]:
+        """(own end, far end) of every link of `node`, in file order."""
+        return self._by_node.get(node, [])
 
     @property
     def shell_nodes(self) -> list[Node]:

@@ -1,0 +1,144 @@
+"""The intent after validation against the topology: plain, immutable, typed objects.
+
+Everything the wiring implies (which switch port faces which host, which link joins two routers, which
+link reaches an operator) is derived here from containerlab.yml, so nothing is written twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network
+from pathlib import Path
+
+from pilot.intent.schema import Dhcpv6, Purpose
+from pilot.topology.model import Endpoint, Topology
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str
+    asn: int
+    ipv6: IPv6Network
+    ipv4: IPv4Network
+    domain: str
+    v6only_wait: int
+    ra_interval: int
+
+
+@dataclass(frozen=True)
+class Services:
+    dns64: str
+    nat64: str
+    dhcp: str
+    portal: str
+
+
+@dataclass(frozen=True)
+class Operator:
+    node: str
+    asn: int
+    name: str
+    uplinks: tuple[tuple[Endpoint, Endpoint], ...]  # (province router end, operator end), from the topology
+    exchange_port: str  # the operator's interface on the exchange bridge
+
+
+@dataclass(frozen=True)
+class SiteHost:
+    node: str
+    name: str
+    interface: str  # its interface on the exchange
+
+
+@dataclass(frozen=True)
+class Internet:
+    ipv4: IPv4Network
+    ipv6: IPv6Network
+    exchange: str
+    operators: tuple[Operator, ...]
+    sites: tuple[SiteHost, ...]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A host on a segment: its interface, and the switch port facing it when a switch is in between."""
+
+    host: str
+    interface: str
+    switch_port: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str  # "agency/site/segment", stable: it names the segment in the address record
+    agency: str
+    agency_code: int
+    site: str
+    site_number: int
+    name: str
+    purpose: Purpose
+    vlan: int
+    gateway: Endpoint
+    hosts: tuple[Attachment, ...]
+    dhcpv6: Dhcpv6
+    legacy_ipv4: bool
+    ipv4_hosts: int
+    medium: str | None = None  # the switch or bridge node between gateway and hosts, None when direct
+    medium_is_switch: bool = False
+    uplink_port: str | None = None  # the switch port facing the gateway
+
+    @property
+    def is_user(self) -> bool:
+        """User-like segments get DHCPv4 option 108 and lose IPv4 in ipv6-only (unless legacy)."""
+        return self.purpose in (Purpose.USERS, Purpose.GUEST, Purpose.VOICE, Purpose.IOT) and not self.legacy_ipv4
+
+
+@dataclass(frozen=True)
+class RouterLink:
+    """A point-to-point link between two province routers (a /64 reserved, /127 used)."""
+
+    key: str
+    a: Endpoint
+    b: Endpoint
+
+
+@dataclass(frozen=True)
+class Client:
+    option108: bool = False
+    ipv4_only: bool = False
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    code: int
+    sites: tuple[tuple[str, int], ...]  # (site name, number)
+
+
+@dataclass(frozen=True)
+class Intent:
+    source: Path
+    topology: Topology
+    province: Province
+    services: Services
+    internet: Internet
+    routers: tuple[str, ...]
+    ospf_area: Mapping[str, str]
+    ipv4_routers: frozenset[str]
+    agencies: tuple[Agency, ...]
+    segments: tuple[Segment, ...]
+    router_links: tuple[RouterLink, ...]
+    clients: Mapping[str, Client] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def segment(self, key: str) -> Segment:
+        return next(s for s in self.segments if s.key == key)
+
+    def segments_of(self, router: str) -> list[Segment]:
+        return [s for s in self.segments if s.gateway.node == router]
+
+    def segment_of_host(self, host: str) -> Segment | None:
+        for seg in self.segments:
+            if any(a.host == host for a in seg.hosts):
+                return seg
+        return None

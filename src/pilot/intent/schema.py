@@ -1,0 +1,115 @@
+"""The intent file's schema (inventory/intent.yml), as pydantic models.
+
+Nothing here is vendor-specific: Cisco, Junos, EOS and VRP later add templates and capability tables,
+never intent fields.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Purpose(enum.StrEnum):
+    """What a segment is for. Its nibble value is the P in a segment's /64: 2001:db8:AASS:PVVV::/64."""
+
+    INFRASTRUCTURE = "infrastructure"
+    USERS = "users"
+    SERVERS = "servers"
+    VOICE = "voice"
+    IOT = "iot"
+    MANAGEMENT = "management"
+    GUEST = "guest"
+
+    @property
+    def nibble(self) -> int:
+        return list(Purpose).index(self)
+
+
+class Dhcpv6(enum.StrEnum):
+    NONE = "none"  # SLAAC only (or static addresses on servers)
+    STATELESS = "stateless"  # O flag: DNS and search list from DHCPv6, addresses from SLAAC
+    STATEFUL = "stateful"  # M flag: addresses from DHCPv6 pools, SLAAC kept working beside it
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProvinceDef(_Strict):
+    name: str
+    asn: int = Field(ge=1, le=4294967295)
+    ipv6: str
+    ipv4: str
+    domain: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+    v6only_wait: int = Field(default=300, ge=300, le=86400)
+    ra_interval: int = Field(default=30, ge=4, le=1800)
+
+
+class ServicesDef(_Strict):
+    dns64: str
+    nat64: str
+    dhcp: str
+    portal: str
+
+
+class OperatorDef(_Strict):
+    node: str
+    asn: int = Field(ge=1, le=4294967295)
+    name: str
+
+
+class SiteHostDef(_Strict):
+    node: str
+    name: str
+
+
+class InternetDef(_Strict):
+    ipv4: str
+    ipv6: str
+    exchange: str
+    operators: list[OperatorDef] = Field(min_length=1)
+    sites: list[SiteHostDef] = Field(default_factory=list)
+
+
+class RouterDef(_Strict):
+    ospf_area: str = "0.0.0.0"
+    ipv4: bool = True  # False: an IPv6-only router (no IPv4 loopback, IPv6-only links)
+
+
+class SegmentDef(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    purpose: Purpose
+    vlan: int = Field(ge=1, le=4094)
+    gateway: str
+    hosts: list[str] = Field(default_factory=list)
+    dhcpv6: Dhcpv6 | None = None  # default by purpose: stateless for users and iot, none for servers
+    legacy_ipv4: bool = False
+    ipv4_hosts: int = Field(default=30, ge=0, le=65534)  # 0: a segment born IPv6-only
+
+
+class SiteDef(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    number: int = Field(ge=0)
+    segments: list[SegmentDef] = Field(default_factory=list)
+
+
+class AgencyDef(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    code: int = Field(ge=0)
+    sites: list[SiteDef] = Field(default_factory=list)
+
+
+class ClientDef(_Strict):
+    option108: bool = False  # the DHCPv4 client asks for, and honours, IPv6-Only Preferred
+    ipv4_only: bool = False  # an IPv4-only device (printer, camera)
+
+
+class IntentDef(_Strict):
+    province: ProvinceDef
+    services: ServicesDef
+    internet: InternetDef
+    routers: dict[str, RouterDef | None]
+    agencies: list[AgencyDef]
+    clients: dict[str, ClientDef | None] = Field(default_factory=dict)
