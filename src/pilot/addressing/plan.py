@@ -18,9 +18,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface, IPv6Network
 
-from pilot.addressing.record import PlanError, Prefix, Record, as_v4, as_v6, overlaps, subnet_of
+from pilot.addressing.record import PlanError, Record
 from pilot.errors import Location
 from pilot.intent.model import Intent, Segment
+from pilot.prefixes import Prefix, as_v4, as_v6, overlaps, subnet_of
 from pilot.topology.model import Endpoint, Role
 
 SITE_LEN = 48

@@ -10,15 +10,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
 import yaml
 
 from pilot import yamlsrc
 from pilot.errors import PilotError
+from pilot.prefixes import Prefix
 
-Prefix = IPv4Network | IPv6Network
 VERSION = 1
 HEADER = """\
 # The address record, written by `pilot addresses`. Every allocation made is kept here and reused, so
@@ -82,25 +81,6 @@ def load_record(path: Path) -> Record:
                     ("allocations", kind, key), f"not a prefix: {exc}", "write address/length with no host bits"
                 ) from None
     return record
-
-
-def as_v4(prefix: Prefix | None) -> IPv4Network:
-    assert isinstance(prefix, IPv4Network), prefix
-    return prefix
-
-
-def as_v6(prefix: Prefix | None) -> IPv6Network:
-    assert isinstance(prefix, IPv6Network), prefix
-    return prefix
-
-
-def subnet_of(a: Prefix, b: Prefix) -> bool:
-    return a.version == b.version and a.subnet_of(b)  # type: ignore[arg-type]
-
-
-def overlaps(a: Prefix, b: Prefix) -> bool:
-    """Overlap across a mixed list: prefixes of different families never overlap."""
-    return a.version == b.version and a.overlaps(b)
 
 
 class PlanError(PilotError):

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from pilot import __version__
-from pilot.cli import addresses, lab
+from pilot.cli import addresses, lab, render
 from pilot.errors import PilotError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(lab.app, name="lab")
 app.command("addresses")(addresses.addresses)
+app.command("render")(render.render)
 
 
 def _version(value: bool) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pilot import yamlsrc
-from pilot.addressing.record import as_v4, as_v6
 from pilot.docranges import ALLOWED_TEXT, outside_lab_ranges
 from pilot.errors import PilotError
 from pilot.intent import schema
@@ -30,6 +29,7 @@ from pilot.intent.model import (
     SiteHost,
 )
 from pilot.intent.schema import Dhcpv6, Purpose
+from pilot.prefixes import as_v4, as_v6
 from pilot.topology.model import Endpoint, Role, Topology
 from pilot.yamlsrc import Source, YamlPath
 

@@ -1,0 +1,126 @@
+"""Render devices with Jinja2, following each platform's descriptor (data-driven, netlab style)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from pilot.errors import PilotError
+from pilot.render.platforms import ArtifactDef, Platform
+from pilot.stages.model import Device
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    device: str
+    artifact: str
+    path: str  # absolute path on the device, e.g. /etc/frr/frr.conf
+    text: str
+    owner: str
+    mode: str
+    validate: str | None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RenderedDevice:
+    device: Device
+    files: tuple[RenderedFile, ...]
+    services: dict[str, bool]  # every service the platform knows: should it run at this stage?
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "node": self.device.name,
+            "stage": self.device.stage.name,
+            "platform": self.device.platform,
+            "role": self.device.role,
+            "files": [{"path": f.path, "sha256": f.sha256, "owner": f.owner, "mode": f.mode} for f in self.files],
+            "services": self.services,
+            "notes": list(self.device.notes),
+        }
+
+    def manifest_text(self) -> str:
+        return json.dumps(self.manifest(), indent=2) + "\n"
+
+
+def _env(directory: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        undefined=jinja2.StrictUndefined,  # a typo in a template is an error, never an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["json"] = lambda value: json.dumps(str(value) if not isinstance(value, (int, bool, list)) else value)
+    return env
+
+
+@cache
+def _environment(directory: Path) -> jinja2.Environment:
+    return _env(directory)
+
+
+@cache
+def _expression(directory: Path, source: str) -> Callable[..., Any]:
+    return _environment(directory).compile_expression(source, undefined_to_none=False)
+
+
+def render_device(device: Device, platform: Platform) -> RenderedDevice:
+    env = _environment(platform.directory)
+    context = {"device": device, "stage": device.stage}
+    files: list[RenderedFile] = []
+    for artifact in platform.artifacts:
+        if not _true(platform, artifact.when, context, device, artifact.name):
+            continue
+        items: list[Any] = [None]
+        if artifact.foreach:
+            items = list(_evaluate(platform, artifact.foreach, context, device, artifact.name) or [])
+        for item in items:
+            local = {**context, "item": item}
+            path = env.from_string(artifact.path).render(local) if artifact.foreach else artifact.path
+            text = _render(env, artifact, local, device)
+            files.append(
+                RenderedFile(device.name, artifact.name, path, text, artifact.owner, artifact.mode, artifact.validator)
+            )
+    paths = [f.path for f in files]
+    if len(set(paths)) != len(paths):
+        raise PilotError(
+            f"device '{device.name}': two artifacts of platform {platform.name} write the same file",
+            fix=f"check {platform.directory / 'platform.yml'}",
+        )
+    services = {s.name: _true(platform, s.when, context, device, f"service {s.name}") for s in platform.services}
+    return RenderedDevice(device, tuple(files), services)
+
+
+def _render(env: jinja2.Environment, artifact: ArtifactDef, context: dict[str, Any], device: Device) -> str:
+    try:
+        return env.get_template(artifact.template).render(context)
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{artifact.template}:{line}" if line else artifact.template
+        raise PilotError(f"device '{device.name}': template {where}: {exc}", fix="correct the template") from None
+
+
+def _evaluate(platform: Platform, source: str, context: dict[str, Any], device: Device, what: str) -> Any:
+    try:
+        return _expression(platform.directory, source)(**context)
+    except jinja2.TemplateError as exc:
+        raise PilotError(
+            f"device '{device.name}': {platform.name}/platform.yml, {what}: cannot evaluate '{source}': {exc}",
+            fix="correct the expression",
+        ) from None
+
+
+def _true(platform: Platform, source: str, context: dict[str, Any], device: Device, what: str) -> bool:
+    return bool(_evaluate(platform, source, context, device, what))

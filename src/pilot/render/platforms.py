@@ -1,0 +1,104 @@
+"""Platform descriptors: templates/<platform>/platform.yml says, as data, what a platform can do
+(its capability table) and which files it renders, when, where they go and how they are validated.
+
+Adding Cisco IOS-XE, Junos, EOS or VRP is adding a folder with a platform.yml and its templates.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pilot import yamlsrc
+from pilot.errors import PilotError
+
+TEMPLATES_ENV = "PILOT_TEMPLATES"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ArtifactDef(_Strict):
+    name: str
+    template: str
+    path: str  # the file's place on the device; a Jinja expression when `foreach` is set
+    when: str = "true"  # a Jinja expression over `device`
+    foreach: str | None = None  # a Jinja expression giving a list; each element is `item`
+    validator: str | None = Field(default=None, alias="validate")  # a validator (pilot.render.validate)
+    owner: str = "root:root"
+    mode: str = Field(default="0644", pattern=r"^0[0-7]{3}$")
+
+
+class ServiceDef(_Strict):
+    name: str
+    when: str = "true"
+
+
+class PlatformDef(_Strict):
+    platform: str
+    description: str
+    capabilities: dict[str, bool] = Field(default_factory=dict)
+    artifacts: list[ArtifactDef]
+    services: list[ServiceDef] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    directory: Path
+    description: str
+    capabilities: dict[str, bool]
+    artifacts: tuple[ArtifactDef, ...]
+    services: tuple[ServiceDef, ...] = field(default=())
+
+    def can(self, capability: str) -> bool:
+        return self.capabilities.get(capability, False)
+
+
+def templates_dir(explicit: Path | None = None) -> Path:
+    """--templates, else $PILOT_TEMPLATES, else ./templates, else the templates beside the source tree."""
+    candidates = [explicit, Path(os.environ[TEMPLATES_ENV]) if TEMPLATES_ENV in os.environ else None, Path("templates")]
+    candidates.append(Path(__file__).resolve().parents[3] / "templates")
+    for candidate in candidates:
+        if candidate is not None and (candidate / "frr" / "platform.yml").exists():
+            return candidate
+    raise PilotError("no templates directory found", fix="run from the repository, or pass --templates DIR")
+
+
+@cache
+def load_platform(directory: Path, name: str) -> Platform:
+    path = directory / name / "platform.yml"
+    if not path.exists():
+        known = sorted(p.parent.name for p in directory.glob("*/platform.yml"))
+        raise PilotError(
+            f"no templates for platform '{name}' in {directory}", fix=f"use one of: {', '.join(known)}, or add {path}"
+        )
+    src = yamlsrc.load(path, what="platform descriptor")
+    d = yamlsrc.validate(src, PlatformDef)
+    if d.platform != name:
+        raise src.error(("platform",), f"platform '{d.platform}' in the folder of '{name}'", f"write platform: {name}")
+    for n, artifact in enumerate(d.artifacts):
+        if not (directory / name / artifact.template).exists():
+            raise src.error(
+                ("artifacts", n, "template"),
+                f"template {artifact.template} does not exist",
+                f"add {directory / name / artifact.template}",
+            )
+    return Platform(
+        d.platform, directory / name, d.description, dict(d.capabilities), tuple(d.artifacts), tuple(d.services)
+    )
+
+
+def capability_table(directory: Path) -> dict[str, dict[str, Any]]:
+    """Every platform's capabilities, for `pilot render --capabilities` and the docs."""
+    out = {}
+    for path in sorted(directory.glob("*/platform.yml")):
+        platform = load_platform(directory, path.parent.name)
+        out[platform.name] = {"description": platform.description, **platform.capabilities}
+    return out
