@@ -28,6 +28,7 @@ SITE_LEN = 48
 SEGMENT_LEN = 64
 LINK_BASE = 0x1000  # …:0:1xxx::/64, one /64 reserved per point-to-point link
 LINK_COUNT = 0x1000
+LINK_RANGE_BITS = 12  # LINK_COUNT /64s: the router links' /52
 NAT64_HEXTET = 0x6464
 STATIC_HOST_BASE = 0x10  # static hosts on a segment: ::10, ::11, ... (::1 is the gateway)
 
@@ -113,11 +114,10 @@ class Plan:
 
 
 def site_bits(block: IPv6Network, where: Location) -> tuple[int, int]:
-    """(agency bits, site bits) for a province block: /32 -> 8+8, /36 -> 8+4, /40 -> 4+4, /44 -> 4+0."""
-    if block.prefixlen % 4:
-        raise PlanError(
-            f"province block {block} is not on a nibble boundary", fix="use a /32, /36, /40 or /44", location=where
-        )
+    """(agency bits, site bits) for a province block: /32 -> 8+8, /36 -> 8+4, /40 -> 4+4, /44 -> 4+0.
+
+    Both stay whole nibbles, so agency and site read straight off the address (2001:db8:AASS::/48).
+    """
     total = SITE_LEN - block.prefixlen
     if total < 4:
         raise PlanError(
@@ -125,7 +125,11 @@ def site_bits(block: IPv6Network, where: Location) -> tuple[int, int]:
             fix="ask VNNIC for a /32 (a /44 at the very least)",
             location=where,
         )
-    site = 8 if total >= 16 else total - 8 if total == 12 else total // 2
+    if block.prefixlen % 4:
+        raise PlanError(
+            f"province block {block} is not on a nibble boundary", fix="use a /32, /36, /40 or /44", location=where
+        )
+    site = 8 if total >= 16 else 4 if total >= 8 else 0
     return total - site, site
 
 
@@ -177,6 +181,10 @@ class _Planner:
         self.new: list[str] = []
         self.notes: list[str] = []
         self.where = Location(intent.source, None)
+        # The record's static IPv4 host entries before this plan, by segment key: released ones stay reserved.
+        self.host4_before: dict[str, list[tuple[str, Prefix]]] = {}
+        for key, prefix in record.entries.get("host4", {}).items():
+            self.host4_before.setdefault(key.rsplit("/", 1)[0], []).append((key, prefix))
 
     def _at(self, place: str) -> Location:
         return Location(self.intent.source, place)
@@ -352,7 +360,7 @@ class _Planner:
             if recorded is not None:
                 pool.take(recorded)
                 got[(kind, key)] = recorded
-        for kind in ("segment4", "nat64-pool", "loopback4", "link4"):
+        for kind in ("segment4", "nat64-pool", "loopback4", "link4", "internet4"):
             for other, prefix in self.record.entries.get(kind, {}).items():
                 if (kind, other) not in got and subnet_of(prefix, pool.block):
                     pool.take(prefix)  # released entries stay reserved
@@ -380,6 +388,9 @@ class _Planner:
                 if recorded is not None:
                     pool.take(recorded)
                     host4[key] = recorded
+            for key, prefix in self.host4_before.get(seg.key, []):
+                if key not in host4 and subnet_of(prefix, net4):
+                    pool.take(prefix)  # a host that left the segment keeps its address reserved
             for kind, key, length in requests:
                 if key not in host4:
                     host4[key] = self._remember(kind, key, pool.allocate(length, key, self.where))
@@ -452,6 +463,23 @@ class _Planner:
         named += [(f"{kind} {key}", p) for (kind, key), p in got4.items()]
         loop_net = IPv6Network((int(infra.network_address), 64))
         named += [("loopbacks", loop_net)]
+        link_range = IPv6Network((int(infra.network_address) + (LINK_BASE << 64), SEGMENT_LEN - LINK_RANGE_BITS))
+        for key, seg in segments.items():  # …:0:1xxx::/64 belong to router links, present and future
+            if overlaps(seg.ipv6, link_range):
+                raise PlanError(
+                    f"overlapping prefixes: segment {key} {seg.ipv6} is inside the range reserved for router links ({link_range})",
+                    fix="change the VLAN, purpose or code of the segment",
+                    location=self.where,
+                )
+        by_prefix: dict[IPv6Network, str] = {}
+        for key, site in sites.items():  # every site is a /48: two on one (possible when the record wins) collide
+            if site in by_prefix:
+                raise PlanError(
+                    f"overlapping prefixes: sites {by_prefix[site]} and {key} are both {site}",
+                    fix=f"correct the site6 entries of {self.record.path or 'the record'}",
+                    location=self.where,
+                )
+            by_prefix[site] = key
         for v in (4, 6):
             items = sorted(
                 ((n, p) for n, p in named if p.version == v), key=lambda x: (int(x[1].network_address), -x[1].prefixlen)

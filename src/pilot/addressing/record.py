@@ -7,6 +7,7 @@ The record is a flat map {kind: {key: prefix}}. An entry whose key has left the 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from pilot import yamlsrc
-from pilot.errors import PilotError
+from pilot.errors import Location, PilotError
 from pilot.prefixes import Prefix
 
 VERSION = 1
@@ -54,8 +55,17 @@ class Record:
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(self.to_text())
-        tmp.replace(path)
+        try:
+            tmp.write_text(self.to_text())
+            tmp.replace(path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise PilotError(
+                f"cannot write the address record: {exc.strerror or exc}",
+                fix="check that its directory exists and is writable (or pass another path with --record)",
+                location=Location(path),
+            ) from None
 
 
 def load_record(path: Path) -> Record:

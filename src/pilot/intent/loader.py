@@ -13,7 +13,6 @@ from pathlib import Path
 
 from pilot import yamlsrc
 from pilot.docranges import ALLOWED_TEXT, outside_lab_ranges
-from pilot.errors import PilotError
 from pilot.intent import schema
 from pilot.intent.model import (
     Agency,
@@ -29,10 +28,11 @@ from pilot.intent.model import (
     SiteHost,
 )
 from pilot.intent.schema import Dhcpv6, Purpose
-from pilot.prefixes import as_v4, as_v6
+from pilot.prefixes import as_v4, as_v6, overlaps
 from pilot.topology.model import Endpoint, Role, Topology
 from pilot.yamlsrc import Source, YamlPath
 
+INTERNET_LEN = 48  # the plan puts the exchange, operator loopbacks and uplinks in the Internet block's first /48
 DEFAULT_DHCPV6 = {Purpose.USERS: Dhcpv6.STATELESS, Purpose.IOT: Dhcpv6.STATELESS, Purpose.GUEST: Dhcpv6.STATELESS}
 
 
@@ -51,8 +51,8 @@ class _Reader:
         d = yamlsrc.validate(self.src, schema.IntentDef)
         province = self._province(d.province)
         services = self._services(d.services)
-        internet = self._internet(d.internet)
         routers = self._routers(d.routers)
+        internet = self._internet(d.internet, province, routers)
         agencies, segments = self._agencies(d.agencies, routers)
         links = self._router_links(routers)
         clients = self._clients(d.clients)
@@ -132,19 +132,40 @@ class _Reader:
             self._node(getattr(s, key), ("services", key), (Role.SERVICE,))
         return Services(s.dns64, s.nat64, s.dhcp, s.portal)
 
-    def _internet(self, i: schema.InternetDef) -> Internet:
+    def _internet(self, i: schema.InternetDef, province: Province, routers: list[str]) -> Internet:
         v4 = self._prefix(i.ipv4, ("internet", "ipv4"), 4)
         v6 = self._prefix(i.ipv6, ("internet", "ipv6"), 6)
+        for key, net, theirs in (("ipv4", v4, province.ipv4), ("ipv6", v6, province.ipv6)):
+            if overlaps(net, theirs):
+                raise self.src.error(
+                    ("internet", key),
+                    f"the Internet's {net} overlaps the province's {theirs}",
+                    "give the lab's Internet its own documentation prefix (e.g. 203.0.113.0/24, 3fff:100::/32)",
+                )
+        if v6.prefixlen > INTERNET_LEN:
+            raise self.src.error(
+                ("internet", "ipv6"),
+                f"the lab's Internet needs a /{INTERNET_LEN} or larger, not a /{v6.prefixlen}",
+                "use e.g. 3fff:100::/32 (its first /48 holds the exchange, the operators' loopbacks and uplinks)",
+            )
         exchange = self._node(i.exchange, ("internet", "exchange"), (Role.BRIDGE,))
-        operators = []
+        operators: list[Operator] = []
         for n, op in enumerate(i.operators):
             path: YamlPath = ("internet", "operators", n, "node")
             self._node(op.node, path, (Role.ROUTER,))
+            if any(other.node == op.node for other in operators):
+                raise self.src.error(path, f"operator '{op.node}' is listed twice", "list each operator once")
+            if op.node in routers:
+                raise self.src.error(
+                    path,
+                    f"'{op.node}' is an operator and also listed under routers",
+                    f"remove {op.node} from routers: the province's routers are its own, the operators' are not",
+                )
             uplinks, port = [], None
             for own, far in self.topo.neighbours(op.node):
                 if far.node == exchange:
                     port = own.interface
-                elif self.topo.node(far.node).role is Role.ROUTER:
+                elif far.node in routers:  # an uplink reaches a province router (not another operator)
                     uplinks.append((far, own))
             if port is None:
                 raise self.src.error(
@@ -173,24 +194,39 @@ class _Reader:
         return list(routers)
 
     def _agencies(self, agencies: list[schema.AgencyDef], routers: list[str]) -> tuple[list[Agency], list[Segment]]:
-        out, segments = [], []
-        codes: dict[int, int] = {}
+        out: list[Agency] = []
+        segments: list[tuple[Segment, YamlPath]] = []
+        codes: dict[int, str] = {}
+        agency_names: set[str] = set()
         for a, agency in enumerate(agencies):
             apath: YamlPath = ("agencies", a)
+            if agency.name in agency_names:  # the name keys its sites and segments in the address record
+                raise self.src.error(
+                    (*apath, "name"), f"agency '{agency.name}' is defined twice", "give each agency its own name"
+                )
+            agency_names.add(agency.name)
             if agency.code in codes:
                 raise self.src.error(
                     (*apath, "code"),
-                    f"agency code {agency.code:#04x} is also agency {codes[agency.code]}'s",
+                    f"agency code {agency.code:#04x} is also that of agency '{codes[agency.code]}'",
                     "give each agency its own code",
                 )
-            codes[agency.code] = a
+            codes[agency.code] = agency.name
             numbers: dict[int, str] = {}
+            site_names: set[str] = set()
             for s, site in enumerate(agency.sites):
                 spath: YamlPath = (*apath, "sites", s)
+                if site.name in site_names:
+                    raise self.src.error(
+                        (*spath, "name"),
+                        f"site '{site.name}' is defined twice in agency '{agency.name}'",
+                        "give each site of an agency its own name",
+                    )
+                site_names.add(site.name)
                 if site.number in numbers:
                     raise self.src.error(
                         (*spath, "number"),
-                        f"site number {site.number} is also site '{numbers[site.number]}'s",
+                        f"site number {site.number} is also that of site '{numbers[site.number]}'",
                         "give each site of an agency its own number",
                     )
                 numbers[site.number] = site.name
@@ -212,19 +248,29 @@ class _Reader:
                             "give each segment of a site its own VLAN",
                         )
                     vlans[seg.vlan] = seg.name
-                    segments.append(self._segment(agency, site, seg, gpath, routers))
+                    segments.append((self._segment(agency, site, seg, gpath, routers), gpath))
             out.append(Agency(agency.name, agency.code, tuple((s.name, s.number) for s in agency.sites)))
         gateways: dict[tuple[str, str], str] = {}
-        for segment in segments:
+        attached: dict[tuple[str, str], str] = {}
+        for segment, gpath in segments:
             key = (segment.gateway.node, segment.gateway.interface)
             if key in gateways:
-                raise PilotError(
+                raise self.src.error(
+                    (*gpath, "gateway"),
                     f"segments '{gateways[key]}' and '{segment.key}' share the gateway {segment.gateway}: a tagged trunk needs 802.1Q, which the lab's kernel lacks",
-                    fix="give each segment its own router interface (one uplink per VLAN)",
-                    location=self.src.where(("agencies",)),
+                    "give each segment its own router interface (one uplink per VLAN)",
                 )
             gateways[key] = segment.key
-        return out, segments
+            for h, attachment in enumerate(segment.hosts):
+                end = (attachment.host, attachment.interface)
+                if end in attached:  # one interface, one segment: its addresses and DHCP come from one place
+                    raise self.src.error(
+                        (*gpath, "hosts", h),
+                        f"host '{attachment.host}' ({attachment.host}:{attachment.interface}) is already on segment '{attached[end]}'",
+                        f"list {attachment.host} under one segment only",
+                    )
+                attached[end] = segment.key
+        return out, [segment for segment, _ in segments]
 
     def _segment(
         self, agency: schema.AgencyDef, site: schema.SiteDef, seg: schema.SegmentDef, path: YamlPath, routers: list[str]
@@ -240,6 +286,12 @@ class _Reader:
         assert far is not None  # _endpoint checked the interface is linked
         medium, is_switch, uplink = None, False, None
         far_role = self.topo.node(far.node).role
+        if far_role is Role.ROUTER:
+            raise self.src.error(
+                (*path, "gateway"),
+                f"gateway {gateway} faces the router {far} (a router link or an operator uplink, not a segment)",
+                f"pick an interface of {gateway.node} that faces a switch, a bridge or a host",
+            )
         if far_role in (Role.BRIDGE, Role.SWITCH):
             medium, is_switch = far.node, far_role is Role.SWITCH
             uplink = far.interface if is_switch else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
@@ -131,14 +132,31 @@ class Intent:
     clients: Mapping[str, Client] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
+    # Indexes, built once: a province has thousands of segments and every device asks these questions.
+    @cached_property
+    def _by_key(self) -> dict[str, Segment]:
+        return {s.key: s for s in self.segments}
+
+    @cached_property
+    def _by_gateway(self) -> dict[str, list[Segment]]:
+        out: dict[str, list[Segment]] = {}
+        for s in self.segments:
+            out.setdefault(s.gateway.node, []).append(s)
+        return out
+
+    @cached_property
+    def _by_host(self) -> dict[str, Segment]:
+        out: dict[str, Segment] = {}
+        for s in self.segments:
+            for a in s.hosts:
+                out.setdefault(a.host, s)
+        return out
+
     def segment(self, key: str) -> Segment:
-        return next(s for s in self.segments if s.key == key)
+        return self._by_key[key]
 
     def segments_of(self, router: str) -> list[Segment]:
-        return [s for s in self.segments if s.gateway.node == router]
+        return self._by_gateway.get(router, [])
 
     def segment_of_host(self, host: str) -> Segment | None:
-        for seg in self.segments:
-            if any(a.host == host for a in seg.hosts):
-                return seg
-        return None
+        return self._by_host.get(host)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,15 @@ def render_stage(
 
 
 def _notes(inputs: Inputs, stage: Stage, rendered: Sequence[RenderedDevice]) -> list[str]:
-    notes = [f"{d.device.name}: {note}" for d in rendered for note in d.device.notes]
+    # The same note on a thousand routers is one line naming a few of them, not a thousand lines.
+    by_text: dict[str, list[str]] = {}
+    for d in rendered:
+        for note in d.device.notes:
+            by_text.setdefault(re.sub(r" on [\w., -]+$", "", note), []).append(d.device.name)
+    notes = []
+    for text, names in by_text.items():
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        notes.append(f"{text}: {', '.join(names[:3])}{more}")
     later_108 = [s for s in stages() if s.option108 and s.index > stage.index]
     if later_108 and not stage.option108:
         wait = inputs.intent.province.v6only_wait

@@ -7,6 +7,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from ipaddress import IPv4Address, IPv6Address
 
 from pilot.addressing import HostAddr, Plan
@@ -57,28 +58,53 @@ class Context:
         return self.stage.dhcpv6 and seg.dhcpv6 is not Dhcpv6.NONE
 
     # -- paths --------------------------------------------------------------------------------------
-    def upstream(self, router: str, target: str) -> str | None:
-        """The interface of `router` on its shortest path to the router `target` (None when it is itself)."""
-        if router == target:
-            return None
-        graph: dict[str, list[tuple[str, str]]] = {}
+    @cached_property
+    def _graph(self) -> dict[str, list[tuple[str, str, str]]]:
+        """router -> [(neighbour, own interface, neighbour's interface)] over the router links."""
+        graph: dict[str, list[tuple[str, str, str]]] = {}
         for link in self.intent.router_links:
-            graph.setdefault(link.a.node, []).append((link.b.node, link.a.interface))
-            graph.setdefault(link.b.node, []).append((link.a.node, link.b.interface))
-        first_hop: dict[str, str] = {}
-        queue = deque([router])
-        seen = {router}
+            graph.setdefault(link.a.node, []).append((link.b.node, link.a.interface, link.b.interface))
+            graph.setdefault(link.b.node, []).append((link.a.node, link.b.interface, link.a.interface))
+        return graph
+
+    @cached_property
+    def _paths(self) -> dict[str, dict[str, str]]:
+        return {}
+
+    def _toward(self, target: str) -> dict[str, str]:
+        """For every router, its interface on a shortest path to `target` (one BFS from the target)."""
+        if target in self._paths:
+            return self._paths[target]
+        out: dict[str, str] = self._paths.setdefault(target, {})
+        queue, seen = deque([target]), {target}
         while queue:
             here = queue.popleft()
-            for there, iface in graph.get(here, []):
-                if there in seen:
-                    continue
-                seen.add(there)
-                first_hop[there] = first_hop.get(here, iface) if here != router else iface
-                if there == target:
-                    return first_hop[there]
-                queue.append(there)
-        return None
+            for there, _own_if, there_if in self._graph.get(here, []):
+                if there not in seen:
+                    seen.add(there)
+                    out[there] = there_if  # `there` reaches `target` through its link to `here`
+                    queue.append(there)
+        return out
+
+    def upstream(self, router: str, target: str) -> str | None:
+        """The interface of `router` on its shortest path to the router `target` (None when it is itself)."""
+        return None if router == target else self._toward(target).get(router)
+
+    @cached_property
+    def _links_by_node(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, link in self.plan.links.items():
+            out.setdefault(link.a_end.node, []).append(key)
+            out.setdefault(link.b_end.node, []).append(key)
+        return out
+
+    @cached_property
+    def router_link_keys(self) -> frozenset[str]:
+        return frozenset(link.key for link in self.intent.router_links)
+
+    def links_of(self, node: str) -> list[str]:
+        """Keys of the plan's links (router links and uplinks) that have `node` at one end."""
+        return self._links_by_node.get(node, [])
 
 
 def stable_id(key: str) -> int:

@@ -45,11 +45,11 @@ def province_router(ctx: Context, name: str) -> Device:
             ospf6=OspfInterface(area, passive=True) if stage.ipv6 else None,
         )
     ]
-    router_links = {link.key for link in intent.router_links}
-    for key, link in plan.links.items():
-        if key not in router_links or name not in (link.a_end.node, link.b_end.node):
+    router_links = ctx.router_link_keys
+    for key in ctx.links_of(name):
+        if key not in router_links:
             continue
-        own, addr, far, _ = link.end(name)
+        own, addr, far, _ = plan.links[key].end(name)
         interfaces.append(
             Interface(
                 own.interface,
@@ -120,11 +120,10 @@ def province_router(ctx: Context, name: str) -> Device:
         relays=_relays(ctx, name),
         serves_segments=bool(intent.segments_of(name)),
     )
-    notes = tuple(
-        f"{i.name}: PREF64 {i.ra.pref64_unsupported} not sent: {node.platform} cannot send the PREF64 option"
-        for i in interfaces
-        if i.ra and i.ra.pref64_unsupported
-    )
+    unsent = [i.name for i in interfaces if i.ra and i.ra.pref64_unsupported]
+    notes: tuple[str, ...] = ()
+    if unsent:
+        notes = (f"PREF64 {plan.nat64_prefix} not sent ({node.platform} cannot send it) on {', '.join(unsent)}",)
     return Device(name, "router", node.platform, stage, router=router, notes=notes)
 
 

@@ -1,0 +1,73 @@
+"""Golden files: for each stage and each node of the pilot, the rendered files are in the repository
+(tests/golden/<stage>/<node>/...). A change to a template, the intent or the plan shows here as a diff.
+
+Regenerate after an intended change: PILOT_UPDATE_GOLDEN=1 pytest tests/unit/test_golden.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pilot.inputs import load_inputs
+from pilot.render import render_stage, write_output
+from pilot.stages import stage_names
+from pilot.stages.catalog import get_stage
+
+from conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("stage", stage_names())
+def test_rendering_matches_golden_files(stage: str, tmp_path: Path) -> None:
+    inputs = load_inputs(ROOT / "containerlab.yml", ROOT / "inventory/intent.yml", ROOT / "inventory/addresses.yml")
+    assert not inputs.plan.new, "the repository's address record must hold every allocation"
+    result = render_stage(inputs, get_stage(stage), templates=ROOT / "templates", check=False)
+    write_output(result, tmp_path)
+    expected_dir = GOLDEN / stage
+    if os.environ.get("PILOT_UPDATE_GOLDEN"):
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        shutil.copytree(tmp_path, expected_dir)
+    got, expected = tree(tmp_path), tree(expected_dir)
+    assert sorted(got) == sorted(expected), "files rendered differ from the golden set"
+    diffs = []
+    for name in sorted(got):
+        if got[name] != expected[name]:
+            diffs += difflib.unified_diff(
+                expected[name].splitlines(),
+                got[name].splitlines(),
+                f"golden/{stage}/{name}",
+                f"rendered/{name}",
+                lineterm="",
+            )
+    assert not diffs, "\n".join(diffs)
+
+
+def test_every_stage_and_node_has_golden_files() -> None:
+    nodes = {
+        "isp1",
+        "isp2",
+        "v4web",
+        "core",
+        "dns64",
+        "nat64",
+        "dhcp",
+        "portal",
+        "dost-rtr",
+        "dost-sw",
+        "pc1",
+        "pc2",
+        "legacy1",
+        "rogue1",
+    }
+    for stage in stage_names():
+        assert {p.name for p in (GOLDEN / stage).iterdir()} == nodes
