@@ -61,7 +61,10 @@ def test_dual_stack_adds_ipv6_ra_dhcpv6_aaaa_and_first_hop_security() -> None:
     users = iface(d["dost-rtr"], "eth2")
     assert [str(a) for a in users.ipv4] == ["198.51.100.1/26"]
     assert [str(a) for a in users.ipv6] == ["2001:db8:1000:100a::1/64"]
-    assert users.ra.other and not users.ra.managed and users.ra.prefixes[0].autonomous
+    # The users segment is stateful (an audit trail of addresses): M and O, and SLAAC kept beside it.
+    assert users.ra.other and users.ra.managed and users.ra.prefixes[0].autonomous
+    printers = iface(d["dost-rtr"], "eth3")
+    assert printers.ra.other and not printers.ra.managed  # stateless
     assert [str(a) for a in users.ra.rdnss] == ["2001:db8:100:2014::10"] and users.ra.dnssl == ("pilot.test",)
     assert users.ra.pref64 is None and users.ra.pref64_unsupported is None  # PREF64 is ipv6-mostly's
     servers = iface(d["core"], "eth3")
@@ -118,9 +121,11 @@ def test_the_internet_and_the_clients_do_not_change_between_stages() -> None:
     assert first["legacy1"].host.client.ipv4_only  # type: ignore[union-attr]
 
 
-def test_stateful_segment_gets_the_m_flag_and_a_pool(tmp_path: Path) -> None:
+def test_stateful_segment_gets_the_m_flag_and_a_pool_and_stateless_does_not(tmp_path: Path) -> None:
+    stateful = {s.segment: s.pool for s in devices("dual-stack")["dhcp"].host.dhcp.subnets6}  # type: ignore[union-attr]
+    assert stateful["dost/hq/printers"] is None and stateful["dost/hq/users"] is not None
     data = yaml.safe_load((ROOT / "inventory/intent.yml").read_text())
-    data["agencies"][2]["sites"][0]["segments"][0]["dhcpv6"] = "stateful"
+    data["agencies"][2]["sites"][0]["segments"][0]["dhcpv6"] = "stateless"
     changed = tmp_path / "intent.yml"
     changed.write_text(yaml.safe_dump(data))
     from pilot.topology import load_topology
@@ -129,9 +134,9 @@ def test_stateful_segment_gets_the_m_flag_and_a_pool(tmp_path: Path) -> None:
     plan = build_plan(intent, Record())
     built = {d.name: d for d in build_devices(intent, plan, get_stage("dual-stack"), lambda p, c: False)}
     users = iface(built["dost-rtr"], "eth2")
-    assert users.ra.managed and users.ra.other and users.ra.prefixes[0].autonomous  # SLAAC kept beside it
+    assert not users.ra.managed and users.ra.other and users.ra.prefixes[0].autonomous
     subnet = next(s for s in built["dhcp"].host.dhcp.subnets6 if s.segment == "dost/hq/users")  # type: ignore[union-attr]
-    assert subnet.pool is not None and str(subnet.pool[0]) == "2001:db8:1000:100a::1000"
+    assert subnet.pool is None
 
 
 @pytest.mark.parametrize("stage", ["ipv4", "dual-stack"])

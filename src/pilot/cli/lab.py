@@ -181,12 +181,15 @@ def inventory(
     out_dir: Path | None = typer.Option(
         None, "--out", "-o", help="Directory to write (default: inventory/labs/<lab>)."
     ),
+    intent: Path = typer.Option(Path("inventory/intent.yml"), "--intent", "-i", help="Intent the stages come from."),
+    record: Path = typer.Option(Path("inventory/addresses.yml"), "--record", "-r", help="Its address record."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Write a Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml) for the lab's nodes.
 
     Management addresses, platforms, and netmiko/NAPALM connection options with the lab's SSH key and
-    pinned known_hosts. No password or key material is written, only paths.
+    pinned known_hosts, and where the intent data is (for pilot diff/apply/verify). No password or key
+    material is written, only paths.
     """
     from pilot.lab.backend import get_backend
     from pilot.lab.inventory import write_inventory
@@ -194,7 +197,7 @@ def inventory(
     lab = resolve_lab(name, topology)
     status = get_backend(_backend_of(lab)).status(lab, detail=False)
     target = out_dir or Path("inventory") / "labs" / lab
-    files = write_inventory(status, target)
+    files = write_inventory(status, target, intent, record)
     if as_json:
         print_json({"lab": lab, "files": [str(f) for f in files]})
     else:

@@ -349,7 +349,7 @@ class _Reader:
         for name, c in clients.items():
             self._node(name, ("clients", name), (Role.CLIENT,))
             c = c or schema.ClientDef()
-            out[name] = Client(c.option108, c.ipv4_only)
+            out[name] = Client(c.option108, c.ipv4_only, c.rogue)
         return out
 
     def _check_coverage(

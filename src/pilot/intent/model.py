@@ -107,6 +107,7 @@ class RouterLink:
 class Client:
     option108: bool = False
     ipv4_only: bool = False
+    rogue: bool = False
 
 
 @dataclass(frozen=True)

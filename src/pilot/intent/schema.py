@@ -104,6 +104,7 @@ class AgencyDef(_Strict):
 class ClientDef(_Strict):
     option108: bool = False  # the DHCPv4 client asks for, and honours, IPv6-Only Preferred
     ipv4_only: bool = False  # an IPv4-only device (printer, camera)
+    rogue: bool = False  # checks and exercises may make it send rogue RAs and DHCPv6 replies
 
 
 class IntentDef(_Strict):

@@ -14,10 +14,15 @@ import yaml
 
 from pilot.lab.backend import LabStatus
 
+DEFAULT_INTENT = Path("inventory/intent.yml")
+DEFAULT_RECORD = Path("inventory/addresses.yml")
+
 ROLE_GROUPS = {"router": "routers", "switch": "switches", "service": "services", "client": "clients"}
 
 
-def inventory_data(status: LabStatus) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def inventory_data(
+    status: LabStatus, intent: Path | None = None, record: Path | None = None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     hosts: dict[str, Any] = {}
     for node in status.nodes:
         hosts[node.name] = {
@@ -28,8 +33,13 @@ def inventory_data(status: LabStatus) -> tuple[dict[str, Any], dict[str, Any], d
             "data": {"role": node.role, "kind": node.kind, "lab": status.name, "container": node.container},
         }
     groups: dict[str, Any] = {name: {"data": {"role": role}} for role, name in ROLE_GROUPS.items()}
-    groups["frr"] = {"platform": "frr", "data": {"config_format": "frr"}}
-    groups["linux"] = {"platform": "linux", "data": {"config_format": "linux"}}
+    # frr: pushed with Nornir and NAPALM (driver pilot_frr); linux: with Ansible (playbooks/).
+    groups["frr"] = {
+        "platform": "frr",
+        "data": {"config_format": "frr", "transport": "napalm"},
+        "connection_options": {"napalm": {"platform": "pilot_frr"}},
+    }
+    groups["linux"] = {"platform": "linux", "data": {"config_format": "linux", "transport": "ansible"}}
     ssh_extras = {
         "use_keys": True,
         "key_file": status.user_key,
@@ -49,6 +59,12 @@ def inventory_data(status: LabStatus) -> tuple[dict[str, Any], dict[str, Any], d
             "ssh_config": status.ssh_config,
             "known_hosts": status.known_hosts,
             "ssh_key_file": status.user_key,
+            # The intent data the stages are rendered from (pilot diff/apply/verify read these).
+            "pilot": {
+                "topology": status.topology,
+                "intent": str((intent or DEFAULT_INTENT).resolve()),
+                "record": str((record or DEFAULT_RECORD).resolve()),
+            },
         },
         "connection_options": {
             # netmiko has no FRR type: `linux` drives vtysh through the shell (see the lab reference).
@@ -58,10 +74,13 @@ def inventory_data(status: LabStatus) -> tuple[dict[str, Any], dict[str, Any], d
     return hosts, groups, defaults
 
 
-def write_inventory(status: LabStatus, target: Path) -> list[Path]:
+def write_inventory(
+    status: LabStatus, target: Path, intent: Path | None = None, record: Path | None = None
+) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in zip(("hosts.yaml", "groups.yaml", "defaults.yaml"), inventory_data(status), strict=True):
+    data_sets = inventory_data(status, intent, record)
+    for name, data in zip(("hosts.yaml", "groups.yaml", "defaults.yaml"), data_sets, strict=True):
         path = target / name
         header = f"# Written by `pilot lab inventory` for lab '{status.name}'; rewritten at each run.\n"
         path.write_text(header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False))

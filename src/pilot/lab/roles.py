@@ -46,7 +46,7 @@ EARLY_SYSCTLS: Mapping[Role, Mapping[str, str]] = {
 # bridge must not give a node (or the root namespace) a route.
 MGMT_IFACE_SYSCTLS = {"accept_ra": "0", "autoconf": "0", "accept_dad": "0"}
 
-SWITCH_BRIDGE = "br0"  # the switch's VLAN-aware bridge; its ports start in VLAN 1, as a factory switch
+SWITCH_BRIDGE = "vlan1"  # the factory default: every port in VLAN 1; the rollout replaces it
 
 
 def binaries_for(roles: set[Role]) -> dict[str, str]:

@@ -26,6 +26,8 @@ class RenderedFile:
     owner: str
     mode: str
     validate: str | None
+    hook: str | None = None
+    service: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -37,6 +39,7 @@ class RenderedDevice:
     device: Device
     files: tuple[RenderedFile, ...]
     services: dict[str, bool]  # every service the platform knows: should it run at this stage?
+    restart_always: tuple[str, ...] = ()  # restarted at every apply (clients reconnecting)
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -44,8 +47,19 @@ class RenderedDevice:
             "stage": self.device.stage.name,
             "platform": self.device.platform,
             "role": self.device.role,
-            "files": [{"path": f.path, "sha256": f.sha256, "owner": f.owner, "mode": f.mode} for f in self.files],
+            "files": [
+                {
+                    "path": f.path,
+                    "sha256": f.sha256,
+                    "owner": f.owner,
+                    "mode": f.mode,
+                    "hook": f.hook,
+                    "service": f.service,
+                }
+                for f in self.files
+            ],
             "services": self.services,
+            "restart_always": list(self.restart_always),
             "notes": list(self.device.notes),
         }
 
@@ -91,7 +105,17 @@ def render_device(device: Device, platform: Platform) -> RenderedDevice:
             path = env.from_string(artifact.path).render(local) if artifact.foreach else artifact.path
             text = _render(env, artifact, local, device)
             files.append(
-                RenderedFile(device.name, artifact.name, path, text, artifact.owner, artifact.mode, artifact.validator)
+                RenderedFile(
+                    device.name,
+                    artifact.name,
+                    path,
+                    text,
+                    artifact.owner,
+                    artifact.mode,
+                    artifact.validator,
+                    artifact.hook,
+                    artifact.service,
+                )
             )
     paths = [f.path for f in files]
     if len(set(paths)) != len(paths):
@@ -100,7 +124,8 @@ def render_device(device: Device, platform: Platform) -> RenderedDevice:
             fix=f"check {platform.directory / 'platform.yml'}",
         )
     services = {s.name: _true(platform, s.when, context, device, f"service {s.name}") for s in platform.services}
-    return RenderedDevice(device, tuple(files), services)
+    always = tuple(s.name for s in platform.services if s.restart == "always" and services[s.name])
+    return RenderedDevice(device, tuple(files), services, always)
 
 
 def _render(env: jinja2.Environment, artifact: ArtifactDef, context: dict[str, Any], device: Device) -> str:

@@ -33,11 +33,16 @@ class ArtifactDef(_Strict):
     validator: str | None = Field(default=None, alias="validate")  # a validator (pilot.render.validate)
     owner: str = "root:root"
     mode: str = Field(default="0644", pattern=r"^0[0-7]{3}$")
+    # What the device does when the file changes: a reload hook run by the device agent, and the service
+    # that must be restarted to read it.
+    hook: str | None = Field(default=None, pattern=r"^(sysctl|ifupdown|nft|frr-reload)$")
+    service: str | None = None
 
 
 class ServiceDef(_Strict):
     name: str
     when: str = "true"
+    restart: str = Field(default="on-change", pattern=r"^(on-change|always)$")
 
 
 class PlatformDef(_Strict):

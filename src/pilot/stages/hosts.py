@@ -168,7 +168,8 @@ def _web(ctx: Context, iface: HostInterface, server_name: str) -> WebService:
         listen.append(iface.ipv4.ip)
     if iface.ipv6:
         listen.append(iface.ipv6.ip)
-    body = f"{server_name}: {ctx.intent.province.name}, stage {ctx.stage.name}"
+    # The same page in every stage: a portal does not change when the network migrates under it.
+    body = f"{server_name}: {ctx.intent.province.name}"
     return WebService(tuple(listen), server_name, body)
 
 

@@ -1,0 +1,263 @@
+"""The two ways pilot pushes a stage, behind one interface: Nornir + NAPALM (the pilot_frr driver) for
+routers, Ansible (playbooks/pilot-agent.yml through ansible-runner) for Linux hosts and the switch.
+
+Either way the device agent does the work on the device, as one transaction per device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from pilot.rollout import ansible
+from pilot.rollout.inventory import Host, Inventory
+
+OnDevice = Callable[[str, str], None]  # (device, state) for the progress display
+
+
+@dataclass
+class Outcome:
+    device: str
+    ok: bool
+    data: Any = None
+    error: str = ""
+
+
+class Pusher(Protocol):
+    transport: str
+
+    def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        """Each device's backup (what the bundle will replace) and diff, in one round trip."""
+        ...
+
+    def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        """The diff only, as text (data)."""
+        ...
+
+    def apply(self, bundles: Mapping[str, str]) -> dict[str, Outcome]: ...
+
+    def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
+        """Put back what run `run` replaced, from the backup each device kept."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class NapalmPusher:
+    """Routers through Nornir and NAPALM: one connection per device, kept for the whole run."""
+
+    transport = "napalm"
+
+    def __init__(
+        self, inventory: Inventory, hosts: Sequence[Host], workers: int = 20, on_device: OnDevice | None = None
+    ) -> None:
+        from nornir import InitNornir
+        from nornir.core.inventory import ConnectionOptions
+
+        names = {h.name for h in hosts}
+        nr = InitNornir(
+            runner={"plugin": "threaded", "options": {"num_workers": max(1, workers)}},
+            inventory={
+                "plugin": "SimpleInventory",
+                "options": {
+                    "host_file": str(inventory.directory / "hosts.yaml"),
+                    "group_file": str(inventory.directory / "groups.yaml"),
+                    "defaults_file": str(inventory.directory / "defaults.yaml"),
+                },
+            },
+            logging={"enabled": False},
+        )
+        self.nr = nr.filter(filter_func=lambda h: h.name in names)
+        for host in hosts:
+            t = host.target
+            # Credentials are set here, in memory, never in the inventory files.
+            self.nr.inventory.hosts[host.name].connection_options["napalm"] = ConnectionOptions(
+                hostname=t.host,
+                username=t.username,
+                password=t.password or "",
+                port=t.port,
+                platform="pilot_frr",
+                extras={
+                    "timeout": 60,
+                    "optional_args": {
+                        "name": host.name,
+                        "key_file": t.key_file,
+                        "known_hosts": t.known_hosts,
+                        "ssh_strict": t.strict,
+                        "port": t.port,
+                    },
+                },
+            )
+        self.on_device = on_device
+
+    def _run(self, task: Callable[..., Any], what: str, **kwargs: Any) -> dict[str, Outcome]:
+        if not self.nr.inventory.hosts:
+            return {}
+        results = self.nr.run(task=task, **kwargs)
+        out = {}
+        for name, multi in results.items():
+            if multi.failed:
+                exc = next((r.exception for r in multi if r.exception is not None), None)
+                out[name] = Outcome(name, False, error=_message(exc) if exc else f"{what} failed")
+            else:
+                out[name] = Outcome(
+                    name, True, data=multi[0].result if multi[0].result is not None else multi[-1].result
+                )
+            if self.on_device:
+                self.on_device(name, f"{what} {'ok' if out[name].ok else 'FAILED'}")
+        return out
+
+    def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        return self._run(_inspect, "inspect", bundles=bundles)
+
+    def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        return self._run(_configure, "diff", bundles=bundles, dry_run=True)
+
+    def apply(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        return self._run(_configure, "push", bundles=bundles, dry_run=False)
+
+    def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
+        chosen = set(devices)
+        sub = self.nr.filter(filter_func=lambda h: h.name in chosen)
+        saved, self.nr = self.nr, sub
+        try:
+            return self._run(_restore, "restore", run=run)
+        finally:
+            self.nr = saved
+
+    def close(self) -> None:
+        self.nr.close_connections()
+
+
+def _driver(task: Any) -> Any:
+    return task.host.get_connection("napalm", task.nornir.config)
+
+
+def _inspect(task: Any, bundles: Mapping[str, str]) -> Any:
+    from nornir.core.task import Result
+
+    driver = _driver(task)
+    driver.load_replace_candidate(config=bundles[task.host.name])
+    return Result(host=task.host, result=driver.inspect())
+
+
+def _configure(task: Any, bundles: Mapping[str, str], dry_run: bool) -> Any:
+    """nornir_napalm's own napalm_configure: the code path IOS-XE, EOS and Junos will share."""
+    from nornir.core.task import Result
+    from nornir_napalm.plugins.tasks import napalm_configure
+
+    result = task.run(task=napalm_configure, configuration=bundles[task.host.name], replace=True, dry_run=dry_run)
+    return Result(host=task.host, result=result[0].diff, changed=result[0].changed)
+
+
+def _restore(task: Any, run: str) -> Any:
+    from nornir.core.task import Result
+
+    driver = _driver(task)
+    driver.committed = run  # NAPALM's rollback() undoes the commit of that run, from the device's backup
+    driver.rollback()
+    return Result(host=task.host, result={"state": "applied"})
+
+
+def _message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+class AnsiblePusher:
+    """Linux hosts through ansible-runner: one play per action over every host."""
+
+    transport = "ansible"
+
+    def __init__(
+        self, hosts: Sequence[Host], run: str, work: Path, workers: int = 20, on_device: OnDevice | None = None
+    ) -> None:
+        self.hosts = list(hosts)
+        self.run = run
+        self.work = work
+        self.workers = workers
+        self.on_device = on_device
+
+    def _notify(self, what: str) -> Callable[[str, bool], None]:
+        def callback(host: str, ok: bool) -> None:
+            if self.on_device:
+                self.on_device(host, f"{what} {'ok' if ok else 'FAILED'}")
+
+        return callback
+
+    def _outcomes(self, raw: Mapping[str, ansible.HostOutcome]) -> dict[str, Outcome]:
+        return {name: Outcome(name, o.ok, o.data, o.error) for name, o in raw.items()}
+
+    def _subset(self, names: Mapping[str, str] | Sequence[str]) -> list[Host]:
+        wanted = set(names)
+        return [h for h in self.hosts if h.name in wanted]
+
+    def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        return self._outcomes(
+            ansible.run_agent(
+                "inspect",
+                self._subset(bundles),
+                self.run,
+                self.work,
+                bundles,
+                forks=self.workers,
+                on_host=self._notify("inspect"),
+            )
+        )
+
+    def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        from pilot.drivers.frr import render_diff
+
+        outcomes = self._outcomes(
+            ansible.run_agent(
+                "diff",
+                self._subset(bundles),
+                self.run,
+                self.work,
+                bundles,
+                forks=self.workers,
+                on_host=self._notify("diff"),
+            )
+        )
+        for o in outcomes.values():
+            if o.ok:
+                o.data = render_diff(o.data)
+        return outcomes
+
+    def apply(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        outcomes = self._outcomes(
+            ansible.run_agent(
+                "apply",
+                self._subset(bundles),
+                self.run,
+                self.work,
+                bundles,
+                forks=self.workers,
+                on_host=self._notify("push"),
+            )
+        )
+        for o in outcomes.values():
+            if o.ok is False and isinstance(o.data, dict) and "restored" in o.data:
+                restored = (
+                    "its previous configuration was restored" if o.data.get("restored") else "restoring it FAILED"
+                )
+                o.error = f"{o.data.get('error', o.error)}; {restored}"
+        return outcomes
+
+    def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
+        return self._outcomes(
+            ansible.run_agent(
+                "restore",
+                self._subset(devices),
+                self.run,
+                self.work,
+                restore_run=run,
+                forks=self.workers,
+                on_host=self._notify("restore"),
+            )
+        )
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,1 @@
+"""How pilot reaches devices: SSH sessions (paramiko) with host keys checked."""

@@ -1,0 +1,195 @@
+"""SSH to devices with paramiko: commands with their exit status, file upload, host keys checked.
+
+netmiko drives interactive CLIs by prompt matching; pilot's device work runs programs (the device
+agent, vtysh, frr-reload.py) whose exit status matters, so it uses SSH exec channels directly.
+Unknown host keys are refused: the lab pins its keys in a known_hosts file, a real network's are
+pinned by the engineer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import paramiko
+
+from pilot.errors import PilotError
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how to reach a device. `password` is never written anywhere by pilot."""
+
+    name: str
+    host: str
+    port: int = 22
+    username: str = "root"
+    key_file: str | None = None
+    password: str | None = None
+    known_hosts: str | None = None
+    strict: bool = True
+    timeout: float = 10.0
+
+    def __repr__(self) -> str:  # keep the password out of logs and tracebacks
+        return f"Target(name={self.name!r}, host={self.host!r}, port={self.port}, username={self.username!r})"
+
+
+class DeviceError(PilotError):
+    """A device could not be reached, refused us, or a command on it failed.
+
+    `transient` tells whether trying again may help (a node still booting) or not (a wrong key)."""
+
+    def __init__(self, message: str, *, fix: str | None = None, transient: bool = False) -> None:
+        super().__init__(message, fix=fix)
+        self.transient = transient
+
+
+# paramiko logs every failed handshake with a traceback on stderr; pilot reports errors itself.
+logging.getLogger("paramiko").setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class Session:
+    """One SSH connection to a device, reused for all the commands of a run."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._client: paramiko.SSHClient | None = None
+        self._lock = threading.Lock()
+
+    def connect(self) -> Session:
+        t = self.target
+        client = paramiko.SSHClient()
+        if t.known_hosts:
+            try:
+                client.load_host_keys(t.known_hosts)
+            except OSError as exc:
+                raise DeviceError(
+                    f"{t.name}: cannot read known_hosts {t.known_hosts}: {exc}",
+                    fix="check the inventory's known_hosts path",
+                ) from None
+        client.set_missing_host_key_policy(paramiko.RejectPolicy() if t.strict else paramiko.WarningPolicy())
+        try:
+            client.connect(
+                t.host,
+                port=t.port,
+                username=t.username,
+                key_filename=t.key_file,
+                password=t.password,
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=t.timeout,
+                banner_timeout=t.timeout,
+                auth_timeout=t.timeout,
+            )
+        except paramiko.AuthenticationException:
+            client.close()
+            raise DeviceError(
+                f"{t.name} ({t.host}): authentication refused for user {t.username}",
+                fix="check the credentials (PILOT_SSH_* or the credentials file)",
+            ) from None
+        except paramiko.SSHException as exc:
+            client.close()  # never leave a half-open connection for sshd's MaxStartups to count
+            if "not found in known_hosts" in str(exc):
+                raise DeviceError(
+                    f"{t.name} ({t.host}): host key not known",
+                    fix=f"pin the device's host key in {t.known_hosts or 'the known_hosts file'}",
+                ) from None
+            raise DeviceError(
+                f"{t.name} ({t.host}): SSH failed: {exc}", fix="check the device and its sshd", transient=True
+            ) from None
+        except (TimeoutError, OSError) as exc:
+            client.close()
+            raise DeviceError(
+                f"{t.name} ({t.host}:{t.port}) is unreachable: {exc}",
+                fix="check the address in the inventory and the path to the device",
+                transient=True,
+            ) from None
+        self._client = client
+        return self
+
+    @property
+    def client(self) -> paramiko.SSHClient:
+        if self._client is None:
+            self.connect()
+        assert self._client is not None
+        return self._client
+
+    def alive(self) -> bool:
+        transport = self._client.get_transport() if self._client else None
+        return bool(transport and transport.is_active())
+
+    def run(self, command: str, timeout: float = 120.0, stdin: str | None = None) -> Completed:
+        with self._lock:
+            try:
+                chan_in, chan_out, chan_err = self.client.exec_command(command, timeout=timeout)
+                if stdin is not None:
+                    chan_in.write(stdin)
+                    chan_in.channel.shutdown_write()
+                out = chan_out.read().decode(errors="replace")
+                err = chan_err.read().decode(errors="replace")
+                code = chan_out.channel.recv_exit_status()
+            except (TimeoutError, paramiko.SSHException, OSError) as exc:
+                raise DeviceError(
+                    f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}", fix="check the device"
+                ) from None
+        return Completed(code, out, err)
+
+    def check(self, command: str, timeout: float = 120.0) -> str:
+        result = self.run(command, timeout)
+        if result.returncode != 0:
+            detail = (result.stderr or result.stdout).strip().splitlines()
+            raise DeviceError(
+                f"{self.target.name}: {command.split()[0]} failed (exit {result.returncode}): {' | '.join(detail[-2:])}",
+                fix="see the device's logs",
+            )
+        return result.stdout
+
+    def put(self, path: str, text: str, mode: int = 0o600) -> None:
+        with self._lock:
+            try:
+                sftp = self.client.open_sftp()
+                try:
+                    _mkdirs(sftp, str(Path(path).parent))
+                    tmp = f"{path}.part"
+                    with sftp.open(tmp, "w") as fh:
+                        fh.write(text)
+                    sftp.chmod(tmp, mode)
+                    sftp.posix_rename(tmp, path)
+                finally:
+                    sftp.close()
+            except (paramiko.SSHException, OSError) as exc:
+                raise DeviceError(
+                    f"{self.target.name}: cannot write {path}: {exc}", fix="check the device's disk and permissions"
+                ) from None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> Session:
+        return self.connect()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _mkdirs(sftp: paramiko.SFTPClient, directory: str) -> None:
+    parts = [p for p in directory.split("/") if p]
+    current = ""
+    for part in parts:
+        current += "/" + part
+        try:
+            sftp.stat(current)
+        except FileNotFoundError:
+            sftp.mkdir(current)
