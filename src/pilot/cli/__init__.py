@@ -7,7 +7,7 @@ import sys
 import typer
 
 from pilot import __version__
-from pilot.cli import addresses, lab, render
+from pilot.cli import addresses, lab, render, rollout
 from pilot.errors import PilotError
 
 app = typer.Typer(
@@ -24,6 +24,8 @@ app = typer.Typer(
 app.add_typer(lab.app, name="lab")
 app.command("addresses")(addresses.addresses)
 app.command("render")(render.render)
+for _name in ("diff", "apply", "rollback", "verify", "status", "history", "show"):
+    app.command(_name)(getattr(rollout, _name))
 
 
 def _version(value: bool) -> None:

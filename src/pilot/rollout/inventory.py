@@ -35,6 +35,7 @@ class Host:
     transport: str  # napalm | ansible
     target: Target
     role: str = ""
+    napalm_driver: str = "pilot_frr"  # connection_options.napalm.platform: pilot_mock in tests
 
     def __repr__(self) -> str:
         return f"Host({self.name!r}, {self.platform!r}, {self.target!r})"
@@ -139,17 +140,36 @@ def _host(
         strict=bool(options.get("ssh_strict", True)),
     )
     role = str(((h.get("data") or {}).get("role")) or "")
-    return Host(name, str(platform), TRANSPORTS[platform], creds.apply(target), role)
+    driver = _connection(h, groups, defaults, "napalm").get("platform") or "pilot_frr"
+    transport = str(_data(h, groups, defaults, "transport") or TRANSPORTS[platform])
+    if transport not in ("napalm", "ansible"):
+        raise src.error((name,), f"host '{name}' has transport {transport!r}", "use napalm or ansible (data.transport)")
+    return Host(name, str(platform), transport, creds.apply(target), role, str(driver))
+
+
+def _connection(
+    h: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any], kind: str
+) -> dict[str, Any]:
+    """Nornir resolves connection options per connection type: the first level that has them wins."""
+    levels = [h, *[groups.get(g) or {} for g in h.get("groups") or []], defaults]
+    for level in levels:
+        options = (level.get("connection_options") or {}).get(kind)
+        if options is not None:
+            return dict(options)
+    return {}
+
+
+def _data(h: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any], key: str) -> Any:
+    levels = [h, *[groups.get(g) or {} for g in h.get("groups") or []], defaults]
+    for level in levels:
+        data = level.get("data") or {}
+        if key in data:
+            return data[key]
+    return None
 
 
 def _netmiko_extras(h: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """Nornir resolves connection options per connection type: the first level that has netmiko's wins."""
-    levels = [h, *[groups.get(g) or {} for g in h.get("groups") or []], defaults]
-    for level in levels:
-        netmiko = (level.get("connection_options") or {}).get("netmiko")
-        if netmiko is not None:
-            return dict(netmiko.get("extras") or {})
-    return {}
+    return dict(_connection(h, groups, defaults, "netmiko").get("extras") or {})
 
 
 def _refuse_secrets(src: yamlsrc.Source) -> None:

@@ -78,7 +78,7 @@ class NapalmPusher:
                 username=t.username,
                 password=t.password or "",
                 port=t.port,
-                platform="pilot_frr",
+                platform=host.napalm_driver,
                 extras={
                     "timeout": 60,
                     "optional_args": {
@@ -99,7 +99,12 @@ class NapalmPusher:
         out = {}
         for name, multi in results.items():
             if multi.failed:
-                exc = next((r.exception for r in multi if r.exception is not None), None)
+                # The deepest error says why (a subtask's CommitError), not Nornir's wrapper around it.
+                errors = [r.exception for r in multi if r.exception is not None]
+                exc = next(
+                    (e for e in reversed(errors) if type(e).__name__ != "NornirSubTaskError"),
+                    errors[-1] if errors else None,
+                )
                 out[name] = Outcome(name, False, error=_message(exc) if exc else f"{what} failed")
             else:
                 out[name] = Outcome(

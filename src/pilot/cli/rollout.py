@@ -1,0 +1,395 @@
+"""`pilot diff | apply | rollback | verify | status | history | show`: stages pushed to an inventory."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from pilot.cli.common import JsonOpt, err, out, print_json
+from pilot.errors import PilotError
+
+InventoryOpt = typer.Option(None, "--inventory", "-I", help="Nornir inventory directory (default: the running lab's).")
+LimitOpt = typer.Option(None, "--limit", "-l", help="Devices: names or globs, role:<role>, platform:<p>; '!' excludes.")
+YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask: apply after showing the diff summary.")
+WorkersOpt = typer.Option(20, "--workers", "-w", help="Devices handled at once.")
+TemplatesOpt = typer.Option(None, "--templates", help="Templates directory (default: ./templates).")
+
+
+def _inventory(path: Path | None) -> Any:
+    from pilot.lab.state import known_labs
+    from pilot.rollout.inventory import load_inventory
+
+    if path is None and os.environ.get("PILOT_INVENTORY"):
+        path = Path(os.environ["PILOT_INVENTORY"])
+    if path is None:
+        labs = [lab for lab in known_labs() if (Path("inventory/labs") / lab / "hosts.yaml").exists()]
+        if len(labs) != 1:
+            raise PilotError(
+                "which inventory? "
+                + (f"several labs have one ({', '.join(labs)})" if labs else "no running lab has one"),
+                fix="pass --inventory DIR (a lab's is written by pilot lab inventory)",
+            )
+        path = Path("inventory/labs") / labs[0]
+    return load_inventory(path)
+
+
+class LiveProgress:
+    """Per-device progress and each check as it completes, on stderr; quiet when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self.states: dict[str, str] = {}
+        self.text = ""
+        self.live: Live | None = None
+        self.started = time.monotonic()
+
+    def __enter__(self) -> LiveProgress:
+        if self.enabled:
+            self.live = Live(self._render(), console=err, refresh_per_second=8, transient=True)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+    def _render(self) -> Table:
+        table = Table(
+            box=None,
+            show_header=False,
+            title=f"{self.text}  ({time.monotonic() - self.started:.0f} s)",
+            title_justify="left",
+        )
+        table.add_column("device")
+        table.add_column("state")
+        for name, state in self.states.items():
+            table.add_row(Text(name), Text(state, style="red" if "FAIL" in state else "green" if "ok" in state else ""))
+        return table
+
+    def _refresh(self) -> None:
+        if self.live is not None:
+            self.live.update(self._render())
+
+    def phase(self, text: str) -> None:
+        self.text = text
+        if not self.enabled:
+            return
+        self._refresh()
+
+    def device(self, name: str, state: str) -> None:
+        self.states[name] = state
+        self._refresh()
+
+    def check(self, result: Any) -> None:
+        mark = "skipped" if result.skipped else "ok" if result.passed else "FAIL"
+        self.states[f"check {result.name}"] = f"{mark} ({result.seconds:.1f} s)"
+        self._refresh()
+
+
+def _confirm(report: Any) -> bool:
+    _print_devices(report)
+    if not (os.isatty(0) and err.is_terminal):
+        err.print("not confirmed: no terminal to ask on (pass --yes for a non-interactive run)")
+        return False
+    changed = sum(1 for d in report.devices if d.diff)
+    return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False)
+
+
+def _options(limit: str | None, yes: bool, rollback: bool, workers: int, templates: Path | None, progress: Any) -> Any:
+    from pilot.rollout.engine import Options
+
+    return Options(
+        limit=limit,
+        yes=yes,
+        rollback=rollback,
+        workers=workers,
+        templates=templates,
+        confirm=_confirm,
+        progress=progress,
+    )
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    data = asdict(report)
+    data["ok"] = report.ok
+    return data
+
+
+def _print_devices(report: Any) -> None:
+    table = Table(box=None, pad_edge=False)
+    for column in ("device", "transport", "push", "changes", "error"):
+        table.add_column(column)
+    for d in report.devices:
+        lines = [
+            line for line in d.diff.splitlines() if line and line[0] in "+-" and not line.startswith(("+++", "---"))
+        ]
+        changes = (
+            f"{sum(1 for x in lines if x[0] == '+')}+ {sum(1 for x in lines if x[0] == '-')}-"
+            if lines
+            else ("services" if d.diff else "-")
+        )
+        table.add_row(*(Text(v) for v in (d.name, d.transport, d.push, changes, d.error)))
+    out.print(table)
+
+
+def _print_checks(title: str, checks: list[Any]) -> None:
+    if not checks:
+        return
+    table = Table(box=None, pad_edge=False, title=title, title_justify="left")
+    for column in ("check", "node", "result", "observed", "s"):
+        table.add_column(column)
+    for c in checks:
+        mark = "skipped" if c.skipped else "pass" if c.passed else "FAIL"
+        table.add_row(*(Text(str(v)) for v in (c.name, c.node, mark, c.observed, f"{c.seconds:.1f}")))
+    out.print(table)
+
+
+def _finish(report: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(_report_json(report))
+    else:
+        for note in report.notes:
+            err.print(f"[yellow]note:[/] {Text(note)}")
+        _print_devices(report)
+        _print_checks("checks", report.checks)
+        _print_checks("after the rollback", report.after_rollback)
+        colour = "green" if report.ok else "red"
+        out.print(
+            f"run {report.run_id}: {report.command} {report.stage}: [{colour}]{report.state}[/] ({report.seconds:.1f} s) {Text(report.detail)}"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def diff(
+    stage: str = typer.Option(..., "--stage", "-s", help="The stage to compare with."),
+    limit: str | None = LimitOpt,
+    inventory: Path | None = InventoryOpt,
+    templates: Path | None = TemplatesOpt,
+    workers: int = WorkersOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Show, per device, the unified diff from its running configuration to the stage's. Changes nothing.
+
+    FRR routers: frr-reload.py's own delta (what would be added and removed), through NAPALM's
+    compare_config; other files: unified diffs; services that would start or stop.
+    """
+    from pilot.rollout.engine import Rollout
+    from pilot.stages import get_stage
+
+    wanted = get_stage(stage)
+    with LiveProgress(not as_json) as progress:
+        report = Rollout(_inventory(inventory), _options(limit, True, True, workers, templates, progress)).diff(wanted)
+    if not as_json:
+        for d in report.devices:
+            out.print(f"[bold]== {d.name}[/] ({d.transport})" + ("" if d.diff else ": no change"))
+            if d.diff:
+                out.print(Text(d.diff.rstrip()))
+    _finish(report, as_json)
+
+
+def apply(
+    stage: str | None = typer.Option(None, "--stage", "-s", help="The stage to apply."),
+    limit: str | None = LimitOpt,
+    yes: bool = YesOpt,
+    no_rollback: bool = typer.Option(
+        False, "--no-rollback", help="On failure, leave the devices as they are (for debugging)."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Re-apply the stage of an interrupted run."),
+    inventory: Path | None = InventoryOpt,
+    templates: Path | None = TemplatesOpt,
+    workers: int = WorkersOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Apply a stage: back up every device, push its complete configuration, verify with real probes.
+
+    When a push or the verification fails, every device of the run is restored to its backup and
+    checked (unless --no-rollback). Without --yes, shows the diff summary and asks. Exit status 1 when
+    the run did not end applied.
+    """
+    from pilot.rollout.engine import Rollout
+    from pilot.stages import get_stage
+
+    if stage is None and not resume:
+        raise PilotError("apply needs --stage", fix="pass --stage ipv4|dual-stack|ipv6-mostly|ipv6-only, or --resume")
+    wanted = get_stage(stage or "ipv4")
+    with LiveProgress(not as_json) as progress:
+        report = Rollout(
+            _inventory(inventory), _options(limit, yes, not no_rollback, workers, templates, progress)
+        ).apply(wanted, resume=resume)
+    _finish(report, as_json)
+
+
+def rollback(
+    to: str = typer.Option(..., "--to", help="The earlier stage to go back to."),
+    limit: str | None = LimitOpt,
+    yes: bool = YesOpt,
+    inventory: Path | None = InventoryOpt,
+    templates: Path | None = TemplatesOpt,
+    workers: int = WorkersOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Go back to an earlier stage: apply it (complete configurations, so nothing of the later one stays).
+
+    Also ends an interrupted run: the devices are brought to the stage given, whatever they ran.
+    """
+    from pilot.rollout.engine import Rollout
+    from pilot.stages import get_stage
+
+    wanted = get_stage(to)
+    with LiveProgress(not as_json) as progress:
+        report = Rollout(_inventory(inventory), _options(limit, yes, True, workers, templates, progress)).apply(
+            wanted, command="rollback"
+        )
+    _finish(report, as_json)
+
+
+def verify(
+    stage: str | None = typer.Option(None, "--stage", "-s", help="Default: the stage the devices are at."),
+    limit: str | None = LimitOpt,
+    inventory: Path | None = InventoryOpt,
+    templates: Path | None = TemplatesOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Run a stage's verification pack now: RA, SLAAC, DHCPv6, option 108, DNS64, NAT64, OSPF, BGP, RA Guard."""
+    from pilot.rollout.engine import Rollout
+    from pilot.stages import get_stage
+
+    wanted = get_stage(stage) if stage else None
+    with LiveProgress(not as_json) as progress:
+        report = Rollout(_inventory(inventory), _options(limit, True, True, 8, templates, progress)).verify(wanted)
+    _finish(report, as_json)
+
+
+def status(
+    inventory: Path | None = InventoryOpt,
+    ask: bool = typer.Option(True, "--ask/--no-ask", help="Ask each device what it last applied (over SSH)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The stage each device is at and its last run; devices an interrupted run may have left mid-change
+    are marked, and (by default) each device is asked what it last applied, which is the truth."""
+    from pilot.journal import Journal
+    from pilot.lab import procs
+    from pilot.rollout.devicestate import ask_devices
+
+    inv = _inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        journal.recover(procs.alive)
+        stages = journal.device_stages(str(inv.directory))
+        unfinished = journal.unfinished(str(inv.directory))
+        last = journal.runs(limit=1)
+    told = ask_devices(inv) if ask else {}
+    rows = []
+    for name, host in inv.hosts.items():
+        known = stages.get(name)
+        rows.append(
+            {
+                "device": name,
+                "transport": host.transport,
+                "stage": known.describe() if known else "never applied",
+                "run": known.run_id if known else None,
+                "device_says": told.get(name),
+            }
+        )
+    if as_json:
+        print_json(
+            {
+                "inventory": str(inv.directory),
+                "devices": rows,
+                "unfinished_run": asdict(unfinished) if unfinished else None,
+                "last_run": asdict(last[0]) if last else None,
+            }
+        )
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("device", "transport", "stage (journal)", "run", "the device says"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            *(
+                Text(str(v if v is not None else "-"))
+                for v in (r["device"], r["transport"], r["stage"], r["run"], r["device_says"])
+            )
+        )
+    out.print(table)
+    if unfinished is not None:
+        out.print(
+            f"[red]run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted[/]: pilot apply --resume, or pilot rollback --to <stage>"
+        )
+    if last:
+        run = last[0]
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started))
+        out.print(f"last run: {run.id} {run.command} {run.stage or ''} {run.state} ({when}, {run.user})")
+
+
+def history(
+    inventory: Path | None = InventoryOpt,
+    count: int = typer.Option(20, "--count", "-n", help="How many runs, newest first."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Past runs on the inventory, newest first."""
+    from pilot.journal import Journal
+
+    inv = _inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        runs = journal.runs(limit=count)
+    if as_json:
+        print_json([asdict(r) for r in runs])
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("run", "when", "user", "command", "stage", "limit", "devices", "state", "detail"):
+        table.add_column(column)
+    for r in runs:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+        values = (r.id, when, r.user, r.command, r.stage or "-", r.limit or "-", len(r.devices), r.state, r.detail[:80])
+        table.add_row(*(Text(str(v)) for v in values))
+    out.print(table)
+
+
+def show(
+    run_id: int = typer.Argument(..., help="Run number (pilot history)."),
+    inventory: Path | None = InventoryOpt,
+    backups: bool = typer.Option(False, "--backups", help="Also print each device's backup (secrets redacted)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """One run: its devices with their diffs and push results, its checks, and its log."""
+    from pilot.journal import Journal
+
+    inv = _inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        run = journal.get_run(run_id)
+        devices = journal.devices(run_id)
+        checks = journal.checks(run_id)
+        events = journal.events(run_id)
+    if as_json:
+        print_json(
+            {
+                "run": asdict(run),
+                "devices": [asdict(d) for d in devices],
+                "checks": [asdict(c) for c in checks],
+                "events": events,
+            }
+        )
+        return
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
+    out.print(f"[bold]run {run.id}[/]: {run.command} {run.stage or ''} by {run.user}@{run.host} at {when}: {run.state}")
+    if run.detail:
+        out.print(Text(run.detail))
+    for d in devices:
+        out.print(f"[bold]== {d.device}[/] ({d.transport}): {d.push}" + (f": {d.error}" if d.error else ""))
+        if d.diff:
+            out.print(Text(d.diff.rstrip()))
+        if backups and d.backup:
+            out.print(Text(d.backup))
+    for phase in ("verify", "after-rollback"):
+        _print_checks(phase, [c for c in checks if c.phase == phase])
+    for at, message in events:
+        out.print(Text(f"{time.strftime('%H:%M:%S', time.localtime(at))} {message}"))

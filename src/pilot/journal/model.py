@@ -1,0 +1,103 @@
+"""What the journal returns: plain frozen records, and the words each state may take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The commands a run records. Only the ones that change devices can leave them mid-change.
+COMMANDS = frozenset({"apply", "rollback", "verify", "diff", "resume"})
+CHANGING_COMMANDS = ("apply", "rollback", "resume")
+
+RUNNING = "running"
+INTERRUPTED = "interrupted"  # set by `recover` only: the owner died without finishing
+# How a run ends (`finish_run`).
+FINAL_STATES = frozenset(
+    {"applied", "failed", "rolled-back", "rollback-failed", "cancelled", "diffed", "verified", "verify-failed"}
+)
+
+PUSH_STATES = frozenset({"pending", "pushed", "unchanged", "failed", "restored", "restore-failed", "skipped"})
+# Push states of an interrupted run that say nothing about what the device runs now: it may have
+# been mid-push ('pending') or changed and never verified nor rolled back ('pushed').
+UNKNOWN_PUSH_STATES = ("pending", "pushed")
+
+CHECK_PHASES = frozenset({"verify", "after-rollback"})
+
+
+@dataclass(frozen=True)
+class Run:
+    """One invocation of pilot against an inventory."""
+
+    id: int
+    started: float  # epoch seconds
+    finished: float | None  # None while running
+    user: str
+    host: str
+    pid: int
+    pid_started: int | None  # clock ticks since boot (/proc/PID/stat field 22): survives PID reuse
+    command: str
+    stage: str | None
+    limit: str | None
+    inventory: str
+    state: str
+    detail: str
+    resolved_by: int | None  # for an interrupted run: the later run that dealt with its devices
+    devices: tuple[str, ...]  # the devices the run was started on, in the caller's order
+
+
+@dataclass(frozen=True)
+class RunDevice:
+    """One device of a run. A text left at None was never recorded (an empty diff is `""`)."""
+
+    run_id: int
+    device: str
+    platform: str | None
+    transport: str | None
+    push: str
+    error: str
+    backup: str | None
+    intended: str | None
+    diff: str | None
+    updated: float
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification check of a run, after the push ('verify') or after restoring ('after-rollback')."""
+
+    run_id: int
+    phase: str
+    name: str
+    node: str
+    expected: str
+    observed: str
+    passed: bool
+    seconds: float
+    skipped: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class DeviceStage:
+    """Where a device of an inventory is, as far as the journal knows (what `pilot status` shows).
+
+    `stage` is the last stage a run applied to it (None if none ever did). `interrupted_run` is set
+    when an unresolved interrupted run may have left it mid-change after that: then `stage` is only
+    what it ran before, and the truth is on the device.
+    """
+
+    device: str
+    stage: str | None
+    run_id: int | None
+    updated: float | None
+    interrupted_run: int | None = None
+
+    @property
+    def unknown(self) -> bool:
+        return self.interrupted_run is not None
+
+    def describe(self) -> str:
+        """`dual-stack`, or `unknown: run 7 was interrupted (last known dual-stack)`."""
+        if self.interrupted_run is None:
+            return self.stage or "never applied"
+        before = f" (last known {self.stage})" if self.stage else ""
+        return f"unknown: run {self.interrupted_run} was interrupted{before}"

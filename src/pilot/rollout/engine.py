@@ -1,0 +1,445 @@
+"""diff, apply (and rollback, which is applying an earlier stage), verify: the rollout's orchestration.
+
+apply, step by step, with the journal written before each step acts:
+  1. plan: render the stage for the inventory's devices (nothing touched yet);
+  2. inspect: back up what each device runs and compute its diff (an unreachable device or a refused
+     login stops the run here: nothing has changed);
+  3. ask (unless --yes), showing the diff summary;
+  4. push: routers, switch and servers first, then the clients (they reconnect to a network that is
+     ready); each device applies its bundle as one transaction and restores itself if a step fails;
+  5. verify: the stage's pack of real probes;
+  6. if a push or the verification failed: restore every device of the run from its backup, check
+     that each is back as it was, and verify the previous stage when the devices shared one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pilot.drivers.frr import render_diff
+from pilot.errors import PilotError
+from pilot.journal import Journal, RunLock
+from pilot.lab import procs
+from pilot.rollout.inventory import Host, Inventory
+from pilot.rollout.plan import RunPlan, plan_run
+from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
+from pilot.rollout.restore import verify_restored
+from pilot.stages import get_stage
+from pilot.stages.model import Stage
+from pilot.verify import CheckResult, SshShell, build_pack, run_pack
+
+
+class Progress(Protocol):
+    def phase(self, text: str) -> None: ...
+
+    def device(self, name: str, state: str) -> None: ...
+
+    def check(self, result: CheckResult) -> None: ...
+
+
+class Quiet:
+    def phase(self, text: str) -> None:
+        pass
+
+    def device(self, name: str, state: str) -> None:
+        pass
+
+    def check(self, result: CheckResult) -> None:
+        pass
+
+
+@dataclass
+class DeviceReport:
+    name: str
+    transport: str
+    diff: str = ""
+    push: str = "pending"
+    error: str = ""
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    command: str
+    stage: str
+    state: str
+    detail: str = ""
+    devices: list[DeviceReport] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    after_rollback: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("applied", "diffed", "verified")
+
+
+@dataclass
+class Options:
+    limit: str | None = None
+    yes: bool = False
+    rollback: bool = True  # restore every device of the run when a push or the verification fails
+    workers: int = 20
+    templates: Path | None = None
+    confirm: Callable[[RunReport], bool] | None = None
+    progress: Progress = field(default_factory=Quiet)
+    # How a stage is verified: real probes over SSH by default; unit tests pass their own.
+    checker: Callable[[Inventory, RunPlan, Stage, bool], list[CheckResult]] | None = None
+    validate: bool = True  # run the tools' validators on the rendered files (needs root)
+
+
+class Rollout:
+    def __init__(self, inventory: Inventory, options: Options) -> None:
+        self.inv = inventory
+        self.opt = options
+        self.progress = options.progress
+
+    # -- diff ---------------------------------------------------------------------------------------
+    def diff(self, stage: Stage) -> RunReport:
+        start = time.monotonic()
+        self.progress.phase(f"rendering {stage.name}")
+        plan = plan_run(
+            self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
+        )
+        with Journal.open(self.inv.journal_path) as journal:
+            run = journal.start_run(
+                "diff", stage.name, self.opt.limit, str(self.inv.directory), [h.name for h in plan.hosts]
+            )
+            report = RunReport(run.id, "diff", stage.name, "running", notes=list(plan.notes))
+            try:
+                bundles = plan.bundles(f"diff-{run.id}")
+                self.progress.phase("comparing running and intended configurations")
+                outcomes = self._each(plan.hosts, run.id, lambda p, b: p.diff(b), bundles)
+                failed = []
+                for host in plan.hosts:
+                    o = outcomes[host.name]
+                    dev = DeviceReport(
+                        host.name,
+                        host.transport,
+                        diff=str(o.data or "") if o.ok else "",
+                        push="diffed" if o.ok else "failed",
+                        error=o.error,
+                    )
+                    report.devices.append(dev)
+                    journal.record_device(run.id, host.name, host.platform, host.transport)
+                    journal.set_diff(run.id, host.name, dev.diff)
+                    if not o.ok:
+                        failed.append(f"{host.name}: {o.error}")
+                report.state = "failed" if failed else "diffed"
+                report.detail = "; ".join(failed)
+            except BaseException as exc:
+                journal.finish_run(run.id, "failed", _why(exc))
+                raise
+            journal.finish_run(run.id, report.state, report.detail)
+        report.seconds = round(time.monotonic() - start, 2)
+        return report
+
+    # -- apply ----------------------------------------------------------------------------------------
+    def apply(self, stage: Stage, command: str = "apply", resume: bool = False) -> RunReport:
+        start = time.monotonic()
+        with RunLock(self.inv.directory, command) as lock, Journal.open(self.inv.journal_path) as journal:
+            journal.recover(procs.alive)
+            inventory = str(self.inv.directory)
+            unfinished = journal.unfinished(inventory)
+            if resume:
+                if unfinished is None:
+                    raise PilotError("no interrupted run to resume on this inventory", fix="pilot status")
+                stage = get_stage(unfinished.stage or stage.name)
+                self.opt.limit = unfinished.limit
+            elif unfinished is not None and command == "apply":
+                raise PilotError(
+                    f"run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted: devices may be mid-change",
+                    fix=f"pilot apply --resume (re-applies {unfinished.stage}), or pilot rollback --to <stage>",
+                )
+            self.progress.phase(f"rendering {stage.name}")
+            plan = plan_run(self.inv, stage, self.opt.limit, self.opt.templates, check=self.opt.validate)
+            previous = _common_stage(journal.device_stages(inventory), [h.name for h in plan.hosts])
+            run = journal.start_run(
+                "resume" if resume else command, stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts]
+            )
+            lock.note(run.id)  # a second run on this inventory is told which run holds it
+            if unfinished is not None and (resume or command == "rollback"):
+                journal.resolve(unfinished.id, run.id)
+            report = RunReport(run.id, command, stage.name, "running", notes=list(plan.notes))
+            try:
+                self._apply(journal, plan, report, previous)
+            except BaseException as exc:
+                # Whatever stopped us, the journal says so: the devices' own transactions have completed
+                # or restored themselves, and `pilot status` asks them for the truth.
+                journal.finish_run(run.id, "failed", _why(exc))
+                raise
+            report.seconds = round(time.monotonic() - start, 2)
+            return report
+
+    def _apply(self, journal: Journal, plan: RunPlan, report: RunReport, previous: str | None) -> None:
+        run = report.run_id
+        bundles = plan.bundles(str(run))
+        for host in plan.hosts:
+            journal.record_device(run, host.name, host.platform, host.transport)
+            journal.set_intended(run, host.name, bundles[host.name])
+            report.devices.append(DeviceReport(host.name, host.transport))
+        devices = {d.name: d for d in report.devices}
+        journal.event(run, f"{report.command} {plan.stage.name} on {len(plan.hosts)} devices")
+
+        self.progress.phase("backing up and comparing every device")
+        inspected = self._each(plan.hosts, run, lambda p, b: p.inspect(b), bundles)
+        backups: dict[str, dict[str, Any]] = {}
+        unreachable = []
+        for name, o in inspected.items():
+            if not o.ok or not isinstance(o.data, dict):
+                unreachable.append(f"{name}: {o.error or 'no answer'}")
+                devices[name].push, devices[name].error = "skipped", o.error
+                journal.set_push(run, name, "skipped", o.error)
+                continue
+            backups[name] = o.data["backup"]
+            journal.set_backup(run, name, json.dumps(o.data["backup"]))
+            devices[name].diff = render_diff(o.data["diff"])
+            journal.set_diff(run, name, devices[name].diff)
+        if unreachable:
+            self._finish(journal, report, "failed", "nothing was changed: " + "; ".join(unreachable))
+            return
+        to_push = [h for h in plan.hosts if devices[h.name].diff or plan.restart_always(h.name)]
+        for h in plan.hosts:
+            if h not in to_push:
+                devices[h.name].push = "unchanged"
+                journal.set_push(run, h.name, "unchanged")
+        if not self.opt.yes and not (self.opt.confirm and self.opt.confirm(report)):
+            self._finish(journal, report, "cancelled", "not confirmed: nothing was changed")
+            return
+
+        self.progress.phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
+        clients = plan.clients()
+        failed: list[str] = []
+        for wave in ([h for h in to_push if h.name not in clients], [h for h in to_push if h.name in clients]):
+            if not wave:
+                continue
+            outcomes = self._each(wave, run, lambda p, b: p.apply(b), {h.name: bundles[h.name] for h in wave})
+            for h in wave:
+                o = outcomes[h.name]
+                devices[h.name].push = "pushed" if o.ok else "failed"
+                devices[h.name].error = o.error
+                journal.set_push(run, h.name, devices[h.name].push, o.error)
+                if not o.ok:
+                    failed.append(f"{h.name}: {o.error}")
+            if failed:
+                break  # clients do not reconnect to a half-migrated network
+        if failed:
+            journal.event(run, "push failed: " + "; ".join(failed))
+            self._recover(
+                journal,
+                plan,
+                report,
+                [h for h in to_push if devices[h.name].push in ("pushed", "failed")],
+                backups,
+                previous,
+                "push failed: " + "; ".join(failed),
+            )
+            return
+
+        self.progress.phase(f"verifying {plan.stage.name}")
+        checks = self._verify(journal, plan, plan.stage, report, "verify")
+        bad = [c for c in checks if not c.passed]
+        if bad:
+            why = "verification failed: " + "; ".join(f"{c.name}: {c.observed}" for c in bad)
+            journal.event(run, why)
+            self._recover(journal, plan, report, to_push, backups, previous, why)
+            return
+        for h in plan.hosts:
+            journal.set_device_stage(str(self.inv.directory), h.name, plan.stage.name, run)
+        self._finish(journal, report, "applied", f"{len(to_push)} devices changed, {len(checks)} checks passed")
+
+    def _recover(
+        self,
+        journal: Journal,
+        plan: RunPlan,
+        report: RunReport,
+        pushed: Sequence[Host],
+        backups: Mapping[str, dict[str, Any]],
+        previous: str | None,
+        why: str,
+    ) -> None:
+        run = report.run_id
+        if not self.opt.rollback:
+            self._finish(journal, report, "failed", why + " (no rollback: --no-rollback)")
+            return
+        self.progress.phase(f"rolling back {len(pushed)} devices to their backups")
+        outcomes = self._restore(pushed, run)
+        devices = {d.name: d for d in report.devices}
+        for h in pushed:
+            o = outcomes[h.name]
+            devices[h.name].push = "restored" if o.ok else "restore-failed"
+            if not o.ok:
+                devices[h.name].error = o.error
+            journal.set_push(run, h.name, devices[h.name].push, o.error)
+        self.progress.phase("checking that every device is back as it was")
+        restored = verify_restored(self, pushed, backups, run)
+        for result in restored:
+            journal.record_check(
+                run,
+                "after-rollback",
+                result.name,
+                result.node,
+                result.expected,
+                result.observed,
+                result.passed,
+                result.seconds,
+                result.skipped,
+            )
+            self.progress.check(result)
+        report.after_rollback += restored
+        if previous is not None:
+            self.progress.phase(f"verifying {previous} again")
+            report.after_rollback += self._verify(journal, plan, get_stage(previous), report, "after-rollback")
+        back = all(r.passed for r in report.after_rollback) and all(devices[h.name].push == "restored" for h in pushed)
+        self._finish(
+            journal,
+            report,
+            "rolled-back" if back else "rollback-failed",
+            why
+            + (
+                "; every device of the run is back on its previous configuration"
+                if back
+                else "; NOT every device could be restored: see pilot show"
+            ),
+        )
+
+    def _verify(
+        self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str
+    ) -> list[CheckResult]:
+        from pilot.render.platforms import load_platform, templates_dir
+
+        directory = templates_dir(self.opt.templates).resolve()
+        routers = {
+            plan.rendered[h.name].device.platform for h in plan.hosts if plan.rendered[h.name].device.role == "router"
+        }
+        capable = bool(routers) and all(load_platform(directory, p).can("pref64") for p in routers)
+        if self.opt.checker is not None:
+            results = self.opt.checker(self.inv, plan, stage, capable)
+        else:
+            checks = build_pack(plan.inputs.intent, plan.inputs.plan, stage, pref64_capable=capable)
+            shell = SshShell({n: h.target for n, h in self.inv.hosts.items()})
+            try:
+                results = run_pack(checks, shell, on_result=self.progress.check)
+            finally:
+                shell.close()
+        for r in results:
+            journal.record_check(
+                report.run_id, phase, r.name, r.node, r.expected, r.observed, r.passed, r.seconds, r.skipped
+            )
+        if phase == "verify":
+            report.checks += results
+        return results
+
+    # -- verify on its own -----------------------------------------------------------------------------
+    def verify(self, stage: Stage | None) -> RunReport:
+        start = time.monotonic()
+        with Journal.open(self.inv.journal_path) as journal:
+            inventory = str(self.inv.directory)
+            if stage is None:
+                names = list(self.inv.hosts)
+                current = _common_stage(journal.device_stages(inventory), names)
+                if current is None:
+                    raise PilotError(
+                        "the devices are not all at one known stage",
+                        fix="pass --stage S (pilot status shows where each device is)",
+                    )
+                stage = get_stage(current)
+            plan = plan_run(
+                self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
+            )
+            run = journal.start_run("verify", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
+            report = RunReport(run.id, "verify", stage.name, "running")
+            try:
+                self.progress.phase(f"verifying {stage.name}")
+                checks = self._verify(journal, plan, stage, report, "verify")
+            except BaseException as exc:
+                journal.finish_run(run.id, "failed", _why(exc))
+                raise
+            bad = [c for c in checks if not c.passed]
+            state = "verify-failed" if bad else "verified"
+            self._finish(
+                journal,
+                report,
+                state,
+                "; ".join(f"{c.name}: {c.observed}" for c in bad) or f"{len(checks)} checks passed",
+            )
+        report.seconds = round(time.monotonic() - start, 2)
+        return report
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _pushers(self, hosts: Sequence[Host], run: int) -> list[tuple[Pusher, list[Host]]]:
+        napalm = [h for h in hosts if h.transport == "napalm"]
+        linux = [h for h in hosts if h.transport == "ansible"]
+        work = self.inv.directory / ".pilot" / "runs" / str(run)
+        work.mkdir(parents=True, exist_ok=True)
+        out: list[tuple[Pusher, list[Host]]] = []
+        if napalm:
+            out.append((NapalmPusher(self.inv, napalm, self.opt.workers, self.progress.device), napalm))
+        if linux:
+            out.append((AnsiblePusher(linux, str(run), work, self.opt.workers, self.progress.device), linux))
+        return out
+
+    def _each(
+        self,
+        hosts: Sequence[Host],
+        run: int,
+        action: Callable[[Pusher, dict[str, str]], dict[str, Outcome]],
+        bundles: Mapping[str, str],
+    ) -> dict[str, Outcome]:
+        """Run `action` on every transport at once (routers and Linux hosts in parallel)."""
+        groups = self._pushers(hosts, run)
+        out: dict[str, Outcome] = {}
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+                futures = [
+                    pool.submit(action, pusher, {h.name: bundles[h.name] for h in group}) for pusher, group in groups
+                ]
+                for future in futures:
+                    out.update(future.result())
+        finally:
+            for pusher, _ in groups:
+                pusher.close()
+        for h in hosts:
+            out.setdefault(h.name, Outcome(h.name, False, error="no result"))
+        return out
+
+    def _restore(self, hosts: Sequence[Host], run: int) -> dict[str, Outcome]:
+        groups = self._pushers(hosts, run)
+        out: dict[str, Outcome] = {}
+        try:
+            for pusher, group in groups:
+                out.update(pusher.restore([h.name for h in group], str(run)))
+        finally:
+            for pusher, _ in groups:
+                pusher.close()
+        for h in hosts:
+            out.setdefault(h.name, Outcome(h.name, False, error="no result"))
+        return out
+
+    def _finish(self, journal: Journal, report: RunReport, state: str, detail: str) -> None:
+        report.state, report.detail = state, detail
+        journal.finish_run(report.run_id, state, detail)
+        journal.event(report.run_id, f"{state}: {detail}")
+
+
+def _common_stage(stages: Mapping[str, Any], names: Sequence[str]) -> str | None:
+    """The stage all these devices are at, if the journal knows one for each and it is the same."""
+    seen = {getattr(stages.get(n), "stage", None) for n in names}
+    if len(seen) == 1:
+        only = seen.pop()
+        if only and not any(getattr(stages.get(n), "unknown", False) for n in names):
+            return str(only)
+    return None
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted by the user (Ctrl-C); devices finish or undo their own transactions"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())

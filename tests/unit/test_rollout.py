@@ -1,0 +1,224 @@
+"""The rollout's logic without a lab: every device is a NAPALM mock (`pilot_mock`) held in memory.
+
+Backups before any change, the diff, pushes in two waves, a failure on one device restoring every
+device of the run, verification failure doing the same, the journal telling the truth, the lock, an
+interrupted run refusing further applies until resumed or rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pilot.drivers.mock import MockDevice, MockDriver
+from pilot.errors import PilotError
+from pilot.journal import Journal, RunLock
+from pilot.rollout.engine import Options, Rollout
+from pilot.rollout.inventory import load_inventory
+from pilot.stages import get_stage
+from pilot.verify import CheckResult
+
+from conftest import ROOT
+
+NODES = [
+    "isp1",
+    "isp2",
+    "v4web",
+    "core",
+    "dns64",
+    "nat64",
+    "dhcp",
+    "portal",
+    "dost-rtr",
+    "dost-sw",
+    "pc1",
+    "pc2",
+    "legacy1",
+    "rogue1",
+]
+
+
+@pytest.fixture
+def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The pilot's devices, all reached through the mock driver."""
+    monkeypatch.setenv("PILOT_CREDENTIALS", str(tmp_path / "no-credentials.yml"))
+    monkeypatch.delenv("PILOT_JOURNAL", raising=False)
+    MockDriver.devices.clear()
+    directory = tmp_path / "inventory"
+    directory.mkdir()
+    hosts = {
+        n: {
+            "hostname": f"3fff:0:1000:ffff::{i + 2:x}",
+            "platform": "frr" if n in ("isp1", "isp2", "core", "dost-rtr") else "linux",
+            "groups": ["mock"],
+        }
+        for i, n in enumerate(NODES)
+    }
+    groups = {"mock": {"data": {"transport": "napalm"}, "connection_options": {"napalm": {"platform": "pilot_mock"}}}}
+    defaults = {
+        "username": "root",
+        "data": {
+            "pilot": {
+                "topology": str(ROOT / "containerlab.yml"),
+                "intent": str(ROOT / "inventory/intent.yml"),
+                "record": str(ROOT / "inventory/addresses.yml"),
+            }
+        },
+    }
+    for name, data in (("hosts.yaml", hosts), ("groups.yaml", groups), ("defaults.yaml", defaults)):
+        (directory / name).write_text(yaml.safe_dump(data))
+    return directory
+
+
+def checker(passed: bool = True):  # type: ignore[no-untyped-def]
+    calls: list[str] = []
+
+    def check(inv, plan, stage, capable):  # type: ignore[no-untyped-def]
+        calls.append(stage.name)
+        return [
+            CheckResult(
+                f"fake {stage.name}", "pc1", "the network works", "it does" if passed else "it does not", passed, 0.01
+            )
+        ]
+
+    check.calls = calls  # type: ignore[attr-defined]
+    return check
+
+
+def rollout(inventory: Path, **kw) -> Rollout:  # type: ignore[no-untyped-def]
+    options = Options(yes=True, validate=False, checker=kw.pop("checker", checker()), **kw)
+    return Rollout(load_inventory(inventory), options)
+
+
+def files(node: str) -> dict[str, str]:
+    return dict(MockDriver.devices[node].files)
+
+
+def test_apply_pushes_every_device_and_records_the_run(inventory: Path) -> None:
+    report = rollout(inventory).apply(get_stage("ipv4"))
+    assert report.state == "applied", report.detail
+    assert {d.name: d.push for d in report.devices} == dict.fromkeys(NODES, "pushed")
+    assert "/etc/frr/frr.conf" in files("core") and files("dhcp")["/etc/kea/kea-dhcp4.conf"].startswith(
+        "// dhcp: stage ipv4"
+    )
+    assert MockDriver.devices["dhcp"].services["kea-dhcp4-server"] is True
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        run = journal.get_run(report.run_id)
+        assert (run.command, run.stage, run.state) == ("apply", "ipv4", "applied")
+        stages = journal.device_stages(str(inventory))
+        assert {n: s.stage for n, s in stages.items()} == dict.fromkeys(NODES, "ipv4")
+        recorded = {d.device: d for d in journal.devices(report.run_id)}
+        assert recorded["core"].backup is not None and recorded["core"].diff
+        assert [c.name for c in journal.checks(report.run_id)] == ["fake ipv4"]
+
+
+def test_a_second_apply_of_the_same_stage_changes_nothing_but_the_clients(inventory: Path) -> None:
+    rollout(inventory).apply(get_stage("dual-stack"))
+    pushes = {n: MockDriver.devices[n].pushes for n in NODES}
+    report = rollout(inventory).apply(get_stage("dual-stack"))
+    assert report.state == "applied"
+    assert {d.name for d in report.devices if d.push == "unchanged"} == set(NODES) - {"pc1", "pc2", "legacy1", "rogue1"}
+    # Clients are pushed again: they reconnect at each stage switch (dhcpcd restarts).
+    assert MockDriver.devices["core"].pushes == pushes["core"]
+
+
+def test_diff_changes_nothing(inventory: Path) -> None:
+    report = rollout(inventory).diff(get_stage("dual-stack"))
+    assert report.state == "diffed" and all(d.diff for d in report.devices)
+    assert all(not MockDriver.devices[n].files for n in NODES)
+
+
+def test_an_unreachable_device_stops_the_run_before_any_change(inventory: Path) -> None:
+    MockDriver.devices["portal"] = MockDevice(unreachable=True)
+    report = rollout(inventory).apply(get_stage("ipv4"))
+    assert report.state == "failed" and "nothing was changed" in report.detail and "portal" in report.detail
+    assert all(MockDriver.devices[n].pushes == 0 for n in NODES)
+
+
+def test_a_push_failing_half_way_restores_every_device_of_the_run(inventory: Path) -> None:
+    rollout(inventory).apply(get_stage("ipv4"))
+    before = {n: files(n) for n in NODES}
+    MockDriver.devices["dhcp"].fail_push = "kea-dhcp4-server did not stay up"
+    check = checker()
+    report = rollout(inventory, checker=check).apply(get_stage("dual-stack"))
+    assert report.state == "rolled-back", report.detail
+    assert "dhcp: kea-dhcp4-server did not stay up" in report.detail
+    assert {n: files(n) for n in NODES} == before, "every device is back on its previous configuration"
+    restored = {r.name: r.passed for r in report.after_rollback if r.name.startswith("restored")}
+    assert restored and all(restored.values())
+    assert check.calls == ["ipv4"]  # the stage they went back to was verified again
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        assert journal.get_run(report.run_id).state == "rolled-back"
+        assert {n: s.stage for n, s in journal.device_stages(str(inventory)).items()} == dict.fromkeys(NODES, "ipv4")
+
+
+def test_failed_verification_restores_every_device(inventory: Path) -> None:
+    rollout(inventory).apply(get_stage("dual-stack"))
+    before = {n: files(n) for n in NODES}
+    report = rollout(inventory, checker=checker(passed=False)).apply(get_stage("ipv6-mostly"))
+    assert report.state in ("rolled-back", "rollback-failed") and "verification failed" in report.detail
+    assert {n: files(n) for n in NODES} == before
+
+
+def test_no_rollback_leaves_the_devices_for_debugging(inventory: Path) -> None:
+    report = rollout(inventory, checker=checker(passed=False), rollback=False).apply(get_stage("ipv4"))
+    assert report.state == "failed" and "--no-rollback" in report.detail
+    assert files("core")
+
+
+def test_not_confirmed_changes_nothing(inventory: Path) -> None:
+    options = Options(yes=False, validate=False, checker=checker(), confirm=lambda report: False)
+    report = Rollout(load_inventory(inventory), options).apply(get_stage("ipv4"))
+    assert report.state == "cancelled" and all(MockDriver.devices[n].pushes == 0 for n in NODES)
+
+
+def test_two_runs_at_once_are_refused(inventory: Path) -> None:
+    with RunLock(inventory), pytest.raises(PilotError) as info:
+        rollout(inventory).apply(get_stage("ipv4"))
+    assert "fix:" in str(info.value)
+
+
+def test_an_interrupted_run_blocks_apply_until_resumed_or_rolled_back(inventory: Path) -> None:
+    inv = load_inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        dead = journal.start_run("apply", "dual-stack", None, str(inventory), NODES)
+    # The run's process is gone: pretend it was another pid that no longer exists.
+    import sqlite3
+
+    with sqlite3.connect(inv.journal_path) as db:
+        db.execute("UPDATE runs SET pid = ?, pid_started = ? WHERE id = ?", (2**22 - 3, 1, dead.id))
+    with pytest.raises(PilotError, match=f"run {dead.id} .* was interrupted"):
+        rollout(inventory).apply(get_stage("ipv4"))
+    report = rollout(inventory).apply(get_stage("ipv4"), resume=True)
+    assert report.state == "applied" and report.stage == "dual-stack"
+    with Journal.open(inv.journal_path) as journal:
+        assert journal.unfinished(str(inventory)) is None
+        assert journal.get_run(dead.id).resolved_by == report.run_id
+
+
+def test_a_device_the_intent_does_not_describe_is_refused(inventory: Path) -> None:
+    hosts = yaml.safe_load((inventory / "hosts.yaml").read_text())
+    hosts["printer9"] = {"hostname": "3fff:0:1000:ffff::99", "platform": "linux", "groups": ["mock"]}
+    (inventory / "hosts.yaml").write_text(yaml.safe_dump(hosts))
+    with pytest.raises(PilotError, match="printer9 has no intended configuration at stage ipv4"):
+        rollout(inventory).apply(get_stage("ipv4"))
+    assert not os.path.exists(load_inventory(inventory).journal_path) or all(
+        MockDriver.devices.get(n) is None for n in NODES
+    )
+
+
+def test_limit(inventory: Path) -> None:
+    report = rollout(inventory, limit="core,dost-*").apply(get_stage("ipv4"))
+    assert report.state == "applied" and {d.name for d in report.devices} == {"core", "dost-rtr", "dost-sw"}
+    assert "pc1" not in MockDriver.devices or not files("pc1")
+
+
+def test_secrets_in_the_inventory_are_refused(inventory: Path) -> None:
+    defaults = yaml.safe_load((inventory / "defaults.yaml").read_text())
+    defaults["password"] = "hunter2"
+    (inventory / "defaults.yaml").write_text(yaml.safe_dump(defaults))
+    with pytest.raises(PilotError, match="secrets never live in the inventory"):
+        load_inventory(inventory)
