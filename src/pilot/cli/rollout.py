@@ -163,7 +163,8 @@ def _finish(report: Any, as_json: bool) -> None:
         _print_checks("after the rollback", report.after_rollback)
         colour = "green" if report.ok else "red"
         out.print(
-            f"run {report.run_id}: {report.command} {report.stage}: [{colour}]{report.state}[/] ({report.seconds:.1f} s) {Text(report.detail)}"
+            f"run {report.run_id}: {report.command} {report.stage}: [{colour}]{report.state}[/] ({report.seconds:.1f} s) "
+            f"{Text(report.detail if len(report.detail) < 300 else report.detail[:297] + '...')}"
         )
     if not report.ok:
         raise typer.Exit(1)

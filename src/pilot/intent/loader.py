@@ -125,7 +125,17 @@ class _Reader:
     def _province(self, p: schema.ProvinceDef) -> Province:
         v6 = self._prefix(p.ipv6, ("province", "ipv6"), 6)
         v4 = self._prefix(p.ipv4, ("province", "ipv4"), 4)
-        return Province(p.name, p.asn, as_v6(v6), as_v4(v4), p.domain, p.v6only_wait, p.ra_interval)
+        if (p.ospf_hello is None) != (p.ospf_dead is None) or (
+            p.ospf_hello and p.ospf_dead and p.ospf_dead <= p.ospf_hello
+        ):
+            raise self.src.error(
+                ("province", "ospf_dead"),
+                "ospf_hello and ospf_dead go together, dead longer than hello",
+                "set both, e.g. ospf_hello: 1 and ospf_dead: 4",
+            )
+        return Province(
+            p.name, p.asn, as_v6(v6), as_v4(v4), p.domain, p.v6only_wait, p.ra_interval, p.ospf_hello, p.ospf_dead
+        )
 
     def _services(self, s: schema.ServicesDef) -> Services:
         for key in ("dns64", "nat64", "dhcp", "portal"):

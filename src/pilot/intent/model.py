@@ -25,6 +25,8 @@ class Province:
     domain: str
     v6only_wait: int
     ra_interval: int
+    ospf_hello: int | None = None
+    ospf_dead: int | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ class ProvinceDef(_Strict):
     domain: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
     v6only_wait: int = Field(default=300, ge=300, le=86400)
     ra_interval: int = Field(default=30, ge=4, le=1800)
+    # OSPF hello and dead intervals on router links (seconds); unset keeps the platform's defaults.
+    ospf_hello: int | None = Field(default=None, ge=1, le=65535)
+    ospf_dead: int | None = Field(default=None, ge=1, le=65535)
 
 
 class ServicesDef(_Strict):

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,6 @@ def run_agent(
     forks: int = 20,
     on_host: Callable[[str, bool], None] | None = None,
 ) -> dict[str, HostOutcome]:
-    import ansible_runner
 
     if not hosts:
         return {}
@@ -98,6 +98,7 @@ def run_agent(
         "pilot_restore_run": restore_run or "",
     }
     venv_bin = str(Path(sys.executable).parent)
+    control = Path(tempfile.mkdtemp(prefix="pilot-ssh-"))
     env = {
         "PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}",
         "ANSIBLE_HOST_KEY_CHECKING": "True",
@@ -106,12 +107,31 @@ def run_agent(
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_LOCAL_TEMP": str(data_dir / "tmp"),
-        # One SSH connection per host for the whole play.
-        "ANSIBLE_SSH_ARGS": f"-o ControlMaster=auto -o ControlPersist=30s -o ControlPath={data_dir}/cp-%C",
+        # One SSH connection per host for the whole play (a socket path must stay under 108 bytes).
+        "ANSIBLE_SSH_ARGS": f"-o ControlMaster=auto -o ControlPersist=30s -o ControlPath={control}/%C",
         "ANSIBLE_TIMEOUT": "15",
         **secrets,
     }
     outcomes = {h.name: HostOutcome(h.name) for h in hosts}
+    try:
+        _play(data_dir, inventory, extravars, env, hosts, forks, outcomes, on_host)
+    finally:
+        shutil.rmtree(control, ignore_errors=True)
+    return outcomes
+
+
+def _play(
+    data_dir: Path,
+    inventory: dict[str, Any],
+    extravars: dict[str, Any],
+    env: dict[str, str],
+    hosts: Sequence[Host],
+    forks: int,
+    outcomes: dict[str, HostOutcome],
+    on_host: Callable[[str, bool], None] | None,
+) -> None:
+    import ansible_runner
+
     seen_result: set[str] = set()
 
     def on_event(event: dict[str, Any]) -> bool:
@@ -131,7 +151,8 @@ def run_agent(
             outcome.ok = res.get("rc", 1) == 0
             if not outcome.ok:
                 data_error = outcome.data.get("error") if isinstance(outcome.data, dict) else None
-                outcome.error = data_error or _first_line(res.get("stderr") or res.get("stdout") or "failed")
+                output = res.get("stderr") or res.get("stdout") or res.get("msg") or "failed"
+                outcome.error = data_error or _first_line(output)
             if on_host:
                 on_host(host, outcome.ok)
         return True
@@ -146,12 +167,11 @@ def run_agent(
         quiet=True,
         suppress_env_files=True,
         event_handler=on_event,
-        ident=action,
+        ident=str(extravars["pilot_action"]),
     )
     for name, outcome in outcomes.items():
         if name not in seen_result and not outcome.error:
             outcome.error = "the playbook stopped before this host's result"
-    return outcomes
 
 
 def _json(text: str) -> Any:

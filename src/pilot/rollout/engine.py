@@ -217,9 +217,12 @@ class Rollout:
         self.progress.phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
         clients = plan.clients()
         failed: list[str] = []
-        for wave in ([h for h in to_push if h.name not in clients], [h for h in to_push if h.name in clients]):
+        waves = ([h for h in to_push if h.name not in clients], [h for h in to_push if h.name in clients])
+        for number, wave in enumerate(waves):
             if not wave:
                 continue
+            if number == 1 and waves[0]:
+                self._converged(plan)
             outcomes = self._each(wave, run, lambda p, b: p.apply(b), {h.name: bundles[h.name] for h in wave})
             for h in wave:
                 o = outcomes[h.name]
@@ -309,6 +312,23 @@ class Rollout:
                 else "; NOT every device could be restored: see pilot show"
             ),
         )
+
+    def _converged(self, plan: RunPlan) -> None:
+        """Before clients reconnect, wait (bounded) for routing to converge: a DHCP request relayed before
+        the routes exist is lost, and the client then backs off for tens of seconds."""
+        if self.opt.checker is not None:
+            return
+        self.progress.phase("waiting for routing to converge")
+        checks = [
+            c
+            for c in build_pack(plan.inputs.intent, plan.inputs.plan, plan.stage)
+            if c.name.startswith(("ospf", "bgp"))
+        ]
+        shell = SshShell({n: h.target for n, h in self.inv.hosts.items()})
+        try:
+            run_pack(checks, shell, deadline=60)
+        finally:
+            shell.close()
 
     def _verify(
         self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str

@@ -58,6 +58,7 @@ class Inventory:
 
 
 def load_inventory(directory: Path) -> Inventory:
+    directory = directory.resolve()
     if not (directory / "hosts.yaml").exists():
         raise PilotError(
             f"no Nornir inventory in {directory} (hosts.yaml missing)",

@@ -35,6 +35,8 @@ class OspfInterface:
     area: str
     passive: bool = False
     point_to_point: bool = False
+    hello: int | None = None  # seconds; None keeps the platform's default
+    dead: int | None = None
 
 
 @dataclass(frozen=True)

@@ -50,14 +50,15 @@ def province_router(ctx: Context, name: str) -> Device:
         if key not in router_links:
             continue
         own, addr, far, _ = plan.links[key].end(name)
+        p2p = OspfInterface(area, point_to_point=True, hello=intent.province.ospf_hello, dead=intent.province.ospf_dead)
         interfaces.append(
             Interface(
                 own.interface,
                 f"link to {far.node} {far.interface}",
                 ipv4=(addr.ipv4,) if addr.ipv4 else (),
                 ipv6=(addr.ipv6,) if stage.ipv6 and addr.ipv6 else (),
-                ospf=OspfInterface(area, point_to_point=True) if addr.ipv4 else None,
-                ospf6=OspfInterface(area, point_to_point=True) if stage.ipv6 else None,
+                ospf=p2p if addr.ipv4 else None,
+                ospf6=p2p if stage.ipv6 else None,
             )
         )
     neighbors: list[BgpNeighbor] = []
