@@ -16,7 +16,10 @@ import yaml
 PURPOSES = ["users", "servers", "voice", "iot", "management", "guest"]
 
 
-def generate(out: Path, routers: int = 1000, segments: int = 5000, ipv4_routers: int = 8) -> tuple[Path, Path]:
+def generate(
+    out: Path, routers: int = 1000, segments: int = 5000, ipv4_routers: int = 8, fast_ospf: bool = False
+) -> tuple[Path, Path]:
+    """`fast_ospf`: OSPF hello 1 s / dead 4 s on router links, as the pilot's intent has (for live labs)."""
     out.mkdir(parents=True, exist_ok=True)
     names = ["core"] + [f"r{i:04d}" for i in range(1, routers)]
     nodes: dict[str, dict] = {name: {"group": "routers"} for name in names}
@@ -89,6 +92,7 @@ def generate(out: Path, routers: int = 1000, segments: int = 5000, ipv4_routers:
             "ipv6": "2001:db8::/32",
             "ipv4": "198.51.100.0/24",
             "domain": "province.test",
+            **({"ospf_hello": 1, "ospf_dead": 4} if fast_ospf else {}),
         },
         "services": {"dns64": "dns64", "nat64": "nat64", "dhcp": "dhcp", "portal": "portal"},
         "internet": {

@@ -79,3 +79,4 @@ def test_a_bad_file_is_caught_by_its_validator(
     text = str(info.value)
     assert f"device '{device}', file {path}: {validator} says:" in text
     assert "\n" not in text
+    assert "pilot-validate-" not in text  # the message names the real path, not the scratch copy

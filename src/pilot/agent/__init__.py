@@ -9,6 +9,7 @@ from pathlib import Path
 
 SOURCE = Path(__file__).with_name("pilot_agent.py")
 REMOTE = "/var/lib/pilot/pilot-agent"
+STATE_REMOTE = "/var/lib/pilot/state.json"  # the last transaction the device completed
 
 
 @cache

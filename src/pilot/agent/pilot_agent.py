@@ -206,15 +206,21 @@ def start(name):
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True)
         log.close()
         write_atomic(_pidfile(name), f"{proc.pid}\n")
-    # Started means still running a moment later: a daemon that rejects its configuration exits at once.
+
+
+def confirm_started(names):
+    """Started means still running a moment later: a daemon that rejects its configuration exits at
+    once. One wait for all the services a transaction started, not one per service."""
+    names = [n for n in names if n != "frr"]
     deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
+    while names and time.monotonic() < deadline:
         time.sleep(0.1)
-        if not SYSTEMD and _pid(name) is None:
+        if not SYSTEMD and any(_pid(n) is None for n in names):
             break
-    if not running(name):
-        tail = (read(os.path.join(LOGS, name + ".log")) or "").strip().splitlines()[-2:]
-        raise Failed("{} did not stay up: {}".format(name, " | ".join(tail)))
+    for name in names:
+        if not running(name):
+            tail = (read(os.path.join(LOGS, name + ".log")) or "").strip().splitlines()[-2:]
+            raise Failed("{} did not stay up: {}".format(name, " | ".join(tail)))
 
 
 def stop(name):
@@ -332,6 +338,8 @@ def _frr_delta_empty(delta):
     return all(line.strip() in ("Lines To Delete", "Lines To Add") for line in lines)
 
 
+RELOADED = {"frr-reload"}  # hooks that apply a file to its running service without a restart
+
 COMMENT = re.compile(r"^\s*(#|!|;|//)")
 
 
@@ -346,7 +354,8 @@ def _transaction(bundle, backup):
     """Write the bundle's files, run their hooks, set its services. Raises Failed on the first error."""
     differing = [f for f in bundle["files"] if read(f["path"]) != f["text"]]
     changed = [f for f in differing if material(read(f["path"])) != material(f["text"])]
-    changed_services = {f.get("service") for f in changed if f.get("service")}
+    # A file its hook reloads in place (frr.conf through frr-reload.py) does not restart its service.
+    changed_services = {f.get("service") for f in changed if f.get("service") and f.get("hook") not in RELOADED}
     # Reconfiguring interfaces disrupts every daemon bound to them (tayga owns its tun): stop them
     # first, start them again afterwards.
     interfaces_change = any(f.get("hook") == "ifupdown" for f in changed)
@@ -376,6 +385,7 @@ def _transaction(bundle, backup):
     finally:
         for copy in old_copies.values():
             remove(copy)
+    started = []
     for name, wanted in bundle["services"].items():
         if not wanted:
             continue
@@ -384,6 +394,8 @@ def _transaction(bundle, backup):
             if running(name):
                 stop(name)
             start(name)
+            started.append(name)
+    confirm_started(started)
 
 
 def apply(bundle, bundle_path):

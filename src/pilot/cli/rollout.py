@@ -311,7 +311,7 @@ def status(
         )
         return
     table = Table(box=None, pad_edge=False)
-    for column in ("device", "transport", "stage (journal)", "run", "the device says"):
+    for column in ("device", "transport", "stage (journal)", "run", "last changed on the device"):
         table.add_column(column)
     for r in rows:
         table.add_row(

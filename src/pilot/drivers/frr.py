@@ -55,6 +55,10 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]
         self.session: Session | None = None
         self.candidate: str | None = None  # run id of the staged bundle
         self.committed: str | None = None  # run id of the last commit, for rollback()
+        # The candidate's text as uploaded, and inspect()'s diff of it: a push right after an inspect in
+        # the same session (pilot apply) neither uploads the bundle again nor compares it twice.
+        self._loaded: str | None = None
+        self._inspected: tuple[str, dict[str, Any]] | None = None
 
     # -- connection ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -101,8 +105,12 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]
         if not config:
             raise ReplaceConfigException("no candidate configuration given")
         bundle = _as_bundle(config, self.target.name)
-        self.candidate = str(bundle["run"])
-        self._ssh().put(f"{RUNS}/{self.candidate}/bundle.json", json.dumps(bundle), mode=0o600)
+        text = json.dumps(bundle)
+        if self.candidate == str(bundle["run"]) and self._loaded == text:
+            return  # already on the device
+        self.candidate, self._loaded, self._inspected = str(bundle["run"]), None, None
+        self._ssh().put(self._bundle_path(), text, mode=0o600)
+        self._loaded = text
 
     def load_merge_candidate(self, filename: str | None = None, config: str | None = None) -> None:
         raise MergeConfigException("pilot pushes complete configurations: use load_replace_candidate")
@@ -110,10 +118,9 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]
     def compare_config(self) -> str:
         if self.candidate is None:
             return ""
-        code, data = self._agent("diff", self._bundle_path())
-        if code != 0:
-            raise ReplaceConfigException(f"{self.hostname}: cannot compare: {(data or {}).get('error', '')}")
-        return render_diff(data)
+        if self._inspected is not None and self._inspected[0] == self._loaded:
+            return render_diff(self._inspected[1])
+        return render_diff(self.diff_data())
 
     def diff_data(self) -> dict[str, Any]:
         """compare_config() as structured data: {files: {path: diff}, services: {name: {...}}}."""
@@ -127,6 +134,8 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]
         code, data = self._agent("inspect", self._bundle_path())
         if code != 0:
             raise ReplaceConfigException(f"{self.hostname}: cannot inspect: {(data or {}).get('error', '')}")
+        if self._loaded is not None:
+            self._inspected = (self._loaded, dict(data["diff"]))
         return dict(data)
 
     def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
@@ -135,7 +144,7 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]
         path = self._bundle_path()
         self._agent("apply", path, "--detach")  # the transaction now runs on the device, whatever happens here
         code, data = self._agent("wait", path, "--timeout", str(self.timeout * 4))
-        self.committed, self.candidate = self.candidate, None
+        self.committed, self.candidate, self._loaded, self._inspected = self.candidate, None, None, None
         if code != 0:
             data = data or {}
             restored = "its previous configuration was restored" if data.get("restored") else "restoring it FAILED"
@@ -144,7 +153,7 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]
     def discard_config(self) -> None:
         if self.candidate is not None:
             self._ssh().run(f"rm -rf {RUNS}/{self.candidate}")
-            self.candidate = None
+            self.candidate, self._loaded, self._inspected = None, None, None
 
     def rollback(self) -> None:
         if self.committed is None:

@@ -20,7 +20,7 @@ import signal
 import socket
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,8 @@ from pilot.topology.model import Bind
 # Overlays give each node a private, writable view of these host directories; writes land in the node's
 # directory (node_dir/etc, node_dir/var/log, ...), so a node's files are easy to find from the host.
 OVERLAYS = ("/etc", "/var/lib", "/var/log", "/root")
-TMPFS = {"/run": "mode=755,size=64m", "/tmp": "mode=1777,size=256m"}
+# /var/tmp too: FRR keeps per-daemon directories there named by PID, and PIDs repeat across nodes.
+TMPFS = {"/run": "mode=755,size=64m", "/tmp": "mode=1777,size=256m", "/var/tmp": "mode=1777,size=64m"}
 HOLDER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -123,8 +124,30 @@ def spawn(spec: HolderSpec) -> Holder:
     return holder
 
 
-def wait_for(holders: Iterable[Holder], expected: str, timeout: float) -> None:
-    """Wait until every holder has reported `expected`; raise HolderFailed on the first error or timeout."""
+def boot(holders: Sequence[Holder], window: int, timeout: float) -> None:
+    """Tell the holders to boot, at most `window` at a time, and wait until every one is ready.
+
+    Fifty routers starting FRR at once on two cores make each daemon slow to answer, and watchfrr's
+    phased startup then races with itself (a daemon restarted while "restart all" still runs) and waits
+    out its startup timeout. A rolling window keeps each boot quick; the lab is up sooner.
+    """
+    queue = list(holders)
+    for h in queue[:window]:
+        h.send("go")
+    waiting = queue[window:]
+
+    def next_one(_: Holder) -> None:
+        if waiting:
+            waiting.pop(0).send("go")
+
+    wait_for(holders, "ready", timeout, on_reached=next_one)
+
+
+def wait_for(
+    holders: Iterable[Holder], expected: str, timeout: float, on_reached: Callable[[Holder], None] | None = None
+) -> None:
+    """Wait until every holder has reported `expected`; raise HolderFailed on the first error or timeout.
+    `on_reached` is called for each holder as it gets there."""
     pending = {h.status_fd: h for h in holders if h.last != expected}
     sel = selectors.DefaultSelector()
     for fd in pending:
@@ -154,6 +177,8 @@ def wait_for(holders: Iterable[Holder], expected: str, timeout: float) -> None:
                 if holder.last == expected:
                     sel.unregister(holder.status_fd)
                     del pending[holder.status_fd]
+                    if on_reached is not None:
+                        on_reached(holder)
     finally:
         sel.close()
 

@@ -114,14 +114,16 @@ def _start_frr(env: dict[str, str]) -> None:
     if result.returncode != 0:
         raise RuntimeError(f"FRR did not start (frrinit.sh exit {result.returncode}); see var/log/frr/frrinit.log")
     # watchfrr applies the (empty) integrated config once every daemon answers; wait for vtysh to work.
-    deadline = time.monotonic() + 30
+    # Back off between probes: fifty routers booting side by side must not spend the CPU on vtysh.
+    deadline, pause = time.monotonic() + 60, 0.05
     while True:
         probe = subprocess.run(["/usr/bin/vtysh", "-c", "show version"], capture_output=True, env=env, check=False)
         if probe.returncode == 0:
             return
         if time.monotonic() > deadline:
-            raise RuntimeError("FRR daemons did not answer vtysh within 30 s; see var/log/frr/")
-        time.sleep(0.05)
+            raise RuntimeError("FRR daemons did not answer vtysh within 60 s; see var/log/frr/")
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.5)
 
 
 def _exec(command: str, env: dict[str, str]) -> None:

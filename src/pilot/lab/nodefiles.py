@@ -48,6 +48,7 @@ def _frr_files(node_dir: Path) -> None:
         listen = "::1" if daemon == "ospf6d" else "127.0.0.1"
         # There is no syslog in a node: each daemon logs to its own file under the node's /var/log/frr.
         lines.append(f'{daemon}_options="-A {listen}{extra.get(daemon, "")} --log file:/var/log/frr/{daemon}.log"')
+    lines.append('watchfrr_options="--log file:/var/log/frr/watchfrr.log"')
     files = {
         "daemons": "\n".join(lines) + "\n",
         # frr-reload.py needs the integrated configuration; the rollout replaces frr.conf as a whole.

@@ -30,6 +30,7 @@ from pilot.topology.model import Node, Role, Topology
 NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 STAGE1_TIMEOUT = 20.0
 READY_TIMEOUT = 90.0
+BOOT_WINDOW = max(8, 4 * (os.cpu_count() or 2))  # nodes booting at once (sshd, FRR)
 SSHD_TIMEOUT = 20.0
 
 
@@ -146,9 +147,7 @@ class NamespaceBackend:
             self._wire(topo, st, {h.spec.node: h.pid for h in running})
             _checkpoint("up:wired")
             progress("booting nodes (sshd, FRR)")
-            for h in running:
-                h.send("go")
-            holders.wait_for(running, "ready", READY_TIMEOUT)
+            holders.boot(running, BOOT_WINDOW, READY_TIMEOUT)
             _checkpoint("up:booted")
         finally:
             for h in running:

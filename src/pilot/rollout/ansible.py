@@ -78,8 +78,10 @@ def run_agent(
     restore_run: str | None = None,
     forks: int = 20,
     on_host: Callable[[str, bool], None] | None = None,
+    control: Path | None = None,
 ) -> dict[str, HostOutcome]:
-
+    """Run the agent's `action` on `hosts`. `control` is a directory for SSH master connections that
+    the caller keeps across plays (and closes with close_masters); without it they last this play."""
     if not hosts:
         return {}
     data_dir = work / f"ansible-{action}"
@@ -98,7 +100,8 @@ def run_agent(
         "pilot_restore_run": restore_run or "",
     }
     venv_bin = str(Path(sys.executable).parent)
-    control = Path(tempfile.mkdtemp(prefix="pilot-ssh-"))
+    own_control = control is None
+    control = control or new_control_dir()
     env = {
         "PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}",
         "ANSIBLE_HOST_KEY_CHECKING": "True",
@@ -107,7 +110,7 @@ def run_agent(
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_LOCAL_TEMP": str(data_dir / "tmp"),
-        # One SSH connection per host for the whole play (a socket path must stay under 108 bytes).
+        # One SSH connection per host, kept for the run's plays.
         "ANSIBLE_SSH_ARGS": f"-o ControlMaster=auto -o ControlPersist=30s -o ControlPath={control}/%C",
         "ANSIBLE_TIMEOUT": "15",
         **secrets,
@@ -116,8 +119,29 @@ def run_agent(
     try:
         _play(data_dir, inventory, extravars, env, hosts, forks, outcomes, on_host)
     finally:
-        shutil.rmtree(control, ignore_errors=True)
+        if own_control:
+            close_masters(control)
     return outcomes
+
+
+def new_control_dir() -> Path:
+    # Under /tmp, not the run's directory: a socket path must stay under 108 bytes.
+    return Path(tempfile.mkdtemp(prefix="pilot-ssh-"))
+
+
+def close_masters(control: Path) -> None:
+    """Stop the SSH master connections kept in `control`, then remove it."""
+    import subprocess
+
+    for socket in control.glob("*"):
+        subprocess.run(
+            ["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "pilot-master"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    shutil.rmtree(control, ignore_errors=True)
 
 
 def _play(

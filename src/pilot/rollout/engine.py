@@ -100,6 +100,9 @@ class Rollout:
         self.inv = inventory
         self.opt = options
         self.progress = options.progress
+        self._pool: dict[str, Pusher] = {}  # this run's pushers, by transport
+        self._run_id: int | None = None
+        self._shell: SshShell | None = None
 
     # -- diff ---------------------------------------------------------------------------------------
     def diff(self, stage: Stage) -> RunReport:
@@ -137,6 +140,8 @@ class Rollout:
             except BaseException as exc:
                 journal.finish_run(run.id, "failed", _why(exc))
                 raise
+            finally:
+                self._close_connections()
             journal.finish_run(run.id, report.state, report.detail)
         report.seconds = round(time.monotonic() - start, 2)
         return report
@@ -175,6 +180,8 @@ class Rollout:
                 # or restored themselves, and `pilot status` asks them for the truth.
                 journal.finish_run(run.id, "failed", _why(exc))
                 raise
+            finally:
+                self._close_connections()
             report.seconds = round(time.monotonic() - start, 2)
             return report
 
@@ -314,21 +321,14 @@ class Rollout:
         )
 
     def _converged(self, plan: RunPlan) -> None:
-        """Before clients reconnect, wait (bounded) for routing to converge: a DHCP request relayed before
-        the routes exist is lost, and the client then backs off for tens of seconds."""
+        """Before clients reconnect, wait (bounded) for the interior routing they need: a DHCP request
+        relayed before the routes to the server exist is lost, and the client then backs off for tens of
+        seconds. BGP to the ISPs is not on that path; the verification waits for it."""
         if self.opt.checker is not None:
             return
         self.progress.phase("waiting for routing to converge")
-        checks = [
-            c
-            for c in build_pack(plan.inputs.intent, plan.inputs.plan, plan.stage)
-            if c.name.startswith(("ospf", "bgp"))
-        ]
-        shell = SshShell({n: h.target for n, h in self.inv.hosts.items()})
-        try:
-            run_pack(checks, shell, deadline=60)
-        finally:
-            shell.close()
+        checks = [c for c in build_pack(plan.inputs.intent, plan.inputs.plan, plan.stage) if c.name.startswith("ospf")]
+        run_pack(checks, self._probe_shell(), deadline=60)
 
     def _verify(
         self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str
@@ -344,11 +344,7 @@ class Rollout:
             results = self.opt.checker(self.inv, plan, stage, capable)
         else:
             checks = build_pack(plan.inputs.intent, plan.inputs.plan, stage, pref64_capable=capable)
-            shell = SshShell({n: h.target for n, h in self.inv.hosts.items()})
-            try:
-                results = run_pack(checks, shell, on_result=self.progress.check)
-            finally:
-                shell.close()
+            results = run_pack(checks, self._probe_shell(), on_result=self.progress.check)
         for r in results:
             journal.record_check(
                 report.run_id, phase, r.name, r.node, r.expected, r.observed, r.passed, r.seconds, r.skipped
@@ -382,6 +378,8 @@ class Rollout:
             except BaseException as exc:
                 journal.finish_run(run.id, "failed", _why(exc))
                 raise
+            finally:
+                self._close_connections()
             bad = [c for c in checks if not c.passed]
             state = "verify-failed" if bad else "verified"
             self._finish(
@@ -395,16 +393,48 @@ class Rollout:
 
     # -- helpers ------------------------------------------------------------------------------------
     def _pushers(self, hosts: Sequence[Host], run: int) -> list[tuple[Pusher, list[Host]]]:
-        napalm = [h for h in hosts if h.transport == "napalm"]
-        linux = [h for h in hosts if h.transport == "ansible"]
+        """The pushers for these hosts, one per transport, kept for the whole run: the routers' NAPALM
+        connections and the Linux hosts' SSH masters serve inspect, push and restore alike."""
+        if self._run_id != run:
+            self._close_connections()
+            self._run_id = run
+        out: list[tuple[Pusher, list[Host]]] = []
+        for transport in ("napalm", "ansible"):
+            group = [h for h in hosts if h.transport == transport]
+            if not group:
+                continue
+            pusher = self._pool.get(transport)
+            if pusher is None:
+                every = [h for h in self.inv.hosts.values() if h.transport == transport]
+                pusher = self._pool[transport] = self._new_pusher(transport, every, run)
+            out.append((pusher, group))
+        return out
+
+    def _new_pusher(self, transport: str, hosts: Sequence[Host], run: int) -> Pusher:
+        if transport == "napalm":
+            return NapalmPusher(self.inv, hosts, self.opt.workers, self.progress.device)
         work = self.inv.directory / ".pilot" / "runs" / str(run)
         work.mkdir(parents=True, exist_ok=True)
-        out: list[tuple[Pusher, list[Host]]] = []
-        if napalm:
-            out.append((NapalmPusher(self.inv, napalm, self.opt.workers, self.progress.device), napalm))
-        if linux:
-            out.append((AnsiblePusher(linux, str(run), work, self.opt.workers, self.progress.device), linux))
-        return out
+        return AnsiblePusher(hosts, str(run), work, self.opt.workers, self.progress.device)
+
+    def _probe_shell(self) -> SshShell:
+        """The SSH sessions the probes run in, kept for the run (convergence wait, verify, re-verify)."""
+        if self._shell is None:
+            self._shell = SshShell({n: h.target for n, h in self.inv.hosts.items()})
+        return self._shell
+
+    def _close_connections(self) -> None:
+        """Close the run's connections: pushers and probe sessions."""
+        for pusher in self._pool.values():
+            try:
+                pusher.close()
+            except Exception:  # closing is best effort: the run's result is already decided
+                pass
+        self._pool.clear()
+        self._run_id = None
+        if self._shell is not None:
+            self._shell.close()
+            self._shell = None
 
     def _each(
         self,
@@ -416,29 +446,20 @@ class Rollout:
         """Run `action` on every transport at once (routers and Linux hosts in parallel)."""
         groups = self._pushers(hosts, run)
         out: dict[str, Outcome] = {}
-        try:
-            with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
-                futures = [
-                    pool.submit(action, pusher, {h.name: bundles[h.name] for h in group}) for pusher, group in groups
-                ]
-                for future in futures:
-                    out.update(future.result())
-        finally:
-            for pusher, _ in groups:
-                pusher.close()
+        with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+            futures = [
+                pool.submit(action, pusher, {h.name: bundles[h.name] for h in group}) for pusher, group in groups
+            ]
+            for future in futures:
+                out.update(future.result())
         for h in hosts:
             out.setdefault(h.name, Outcome(h.name, False, error="no result"))
         return out
 
     def _restore(self, hosts: Sequence[Host], run: int) -> dict[str, Outcome]:
-        groups = self._pushers(hosts, run)
         out: dict[str, Outcome] = {}
-        try:
-            for pusher, group in groups:
-                out.update(pusher.restore([h.name for h in group], str(run)))
-        finally:
-            for pusher, _ in groups:
-                pusher.close()
+        for pusher, group in self._pushers(hosts, run):
+            out.update(pusher.restore([h.name for h in group], str(run)))
         for h in hosts:
             out.setdefault(h.name, Outcome(h.name, False, error="no result"))
         return out

@@ -92,10 +92,14 @@ class NapalmPusher:
             )
         self.on_device = on_device
 
-    def _run(self, task: Callable[..., Any], what: str, **kwargs: Any) -> dict[str, Outcome]:
-        if not self.nr.inventory.hosts:
+    def _run(self, task: Callable[..., Any], what: str, names: Sequence[str], **kwargs: Any) -> dict[str, Outcome]:
+        chosen = set(names)
+        # The filtered view shares the Host objects, and so the connections opened by earlier calls.
+        nr = self.nr.filter(filter_func=lambda h: h.name in chosen)
+        if not nr.inventory.hosts:
             return {}
-        results = self.nr.run(task=task, **kwargs)
+        # on_failed: a device that failed an earlier step of the run (a push) must still be restored.
+        results = nr.run(task=task, on_failed=True, **kwargs)
         out = {}
         for name, multi in results.items():
             if multi.failed:
@@ -115,22 +119,16 @@ class NapalmPusher:
         return out
 
     def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
-        return self._run(_inspect, "inspect", bundles=bundles)
+        return self._run(_inspect, "inspect", list(bundles), bundles=bundles)
 
     def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
-        return self._run(_configure, "diff", bundles=bundles, dry_run=True)
+        return self._run(_configure, "diff", list(bundles), bundles=bundles, dry_run=True)
 
     def apply(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
-        return self._run(_configure, "push", bundles=bundles, dry_run=False)
+        return self._run(_configure, "push", list(bundles), bundles=bundles, dry_run=False)
 
     def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
-        chosen = set(devices)
-        sub = self.nr.filter(filter_func=lambda h: h.name in chosen)
-        saved, self.nr = self.nr, sub
-        try:
-            return self._run(_restore, "restore", run=run)
-        finally:
-            self.nr = saved
+        return self._run(_restore, "restore", devices, run=run)
 
     def close(self) -> None:
         self.nr.close_connections()
@@ -184,6 +182,22 @@ class AnsiblePusher:
         self.work = work
         self.workers = workers
         self.on_device = on_device
+        self.control: Path | None = None  # SSH masters shared by this run's plays
+
+    def _play(self, action: str, hosts: Sequence[Host], what: str, **kwargs: Any) -> dict[str, Outcome]:
+        if self.control is None:
+            self.control = ansible.new_control_dir()
+        raw = ansible.run_agent(
+            action,
+            hosts,
+            self.run,
+            self.work,
+            forks=self.workers,
+            on_host=self._notify(what),
+            control=self.control,
+            **kwargs,
+        )
+        return {name: Outcome(name, o.ok, o.data, o.error) for name, o in raw.items()}
 
     def _notify(self, what: str) -> Callable[[str, bool], None]:
         def callback(host: str, ok: bool) -> None:
@@ -192,57 +206,24 @@ class AnsiblePusher:
 
         return callback
 
-    def _outcomes(self, raw: Mapping[str, ansible.HostOutcome]) -> dict[str, Outcome]:
-        return {name: Outcome(name, o.ok, o.data, o.error) for name, o in raw.items()}
-
     def _subset(self, names: Mapping[str, str] | Sequence[str]) -> list[Host]:
         wanted = set(names)
         return [h for h in self.hosts if h.name in wanted]
 
     def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
-        return self._outcomes(
-            ansible.run_agent(
-                "inspect",
-                self._subset(bundles),
-                self.run,
-                self.work,
-                bundles,
-                forks=self.workers,
-                on_host=self._notify("inspect"),
-            )
-        )
+        return self._play("inspect", self._subset(bundles), "inspect", bundles=bundles)
 
     def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
         from pilot.drivers.frr import render_diff
 
-        outcomes = self._outcomes(
-            ansible.run_agent(
-                "diff",
-                self._subset(bundles),
-                self.run,
-                self.work,
-                bundles,
-                forks=self.workers,
-                on_host=self._notify("diff"),
-            )
-        )
+        outcomes = self._play("diff", self._subset(bundles), "diff", bundles=bundles)
         for o in outcomes.values():
             if o.ok:
                 o.data = render_diff(o.data)
         return outcomes
 
     def apply(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
-        outcomes = self._outcomes(
-            ansible.run_agent(
-                "apply",
-                self._subset(bundles),
-                self.run,
-                self.work,
-                bundles,
-                forks=self.workers,
-                on_host=self._notify("push"),
-            )
-        )
+        outcomes = self._play("apply", self._subset(bundles), "push", bundles=bundles)
         for o in outcomes.values():
             if o.ok is False and isinstance(o.data, dict) and "restored" in o.data:
                 restored = (
@@ -252,17 +233,9 @@ class AnsiblePusher:
         return outcomes
 
     def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
-        return self._outcomes(
-            ansible.run_agent(
-                "restore",
-                self._subset(devices),
-                self.run,
-                self.work,
-                restore_run=run,
-                forks=self.workers,
-                on_host=self._notify("restore"),
-            )
-        )
+        return self._play("restore", self._subset(devices), "restore", restore_run=run)
 
     def close(self) -> None:
-        pass
+        if self.control is not None:
+            ansible.close_masters(self.control)
+            self.control = None

@@ -9,6 +9,7 @@ pinned by the engineer.
 from __future__ import annotations
 
 import logging
+import shlex
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,19 +130,22 @@ class Session:
         return bool(transport and transport.is_active())
 
     def run(self, command: str, timeout: float = 120.0, stdin: str | None = None) -> Completed:
+        # One channel per command: several threads may run commands on one connection at once (the
+        # verification's probes on one node do), paramiko's transport multiplexes them.
         with self._lock:
-            try:
-                chan_in, chan_out, chan_err = self.client.exec_command(command, timeout=timeout)
-                if stdin is not None:
-                    chan_in.write(stdin)
-                    chan_in.channel.shutdown_write()
-                out = chan_out.read().decode(errors="replace")
-                err = chan_err.read().decode(errors="replace")
-                code = chan_out.channel.recv_exit_status()
-            except (TimeoutError, paramiko.SSHException, OSError) as exc:
-                raise DeviceError(
-                    f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}", fix="check the device"
-                ) from None
+            client = self.client  # connect once, not once per thread
+        try:
+            chan_in, chan_out, chan_err = client.exec_command(command, timeout=timeout)
+            if stdin is not None:
+                chan_in.write(stdin)
+                chan_in.channel.shutdown_write()
+            out = chan_out.read().decode(errors="replace")
+            err = chan_err.read().decode(errors="replace")
+            code = chan_out.channel.recv_exit_status()
+        except (TimeoutError, paramiko.SSHException, OSError) as exc:
+            raise DeviceError(
+                f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}", fix="check the device"
+            ) from None
         return Completed(code, out, err)
 
     def check(self, command: str, timeout: float = 120.0) -> str:
@@ -155,22 +159,17 @@ class Session:
         return result.stdout
 
     def put(self, path: str, text: str, mode: int = 0o600) -> None:
-        with self._lock:
-            try:
-                sftp = self.client.open_sftp()
-                try:
-                    _mkdirs(sftp, str(Path(path).parent))
-                    tmp = f"{path}.part"
-                    with sftp.open(tmp, "w") as fh:
-                        fh.write(text)
-                    sftp.chmod(tmp, mode)
-                    sftp.posix_rename(tmp, path)
-                finally:
-                    sftp.close()
-            except (paramiko.SSHException, OSError) as exc:
-                raise DeviceError(
-                    f"{self.target.name}: cannot write {path}: {exc}", fix="check the device's disk and permissions"
-                ) from None
+        """Write a text file on the device atomically (a temporary name, then a rename), in one command:
+        the text travels on the command's standard input, no SFTP session to set up."""
+        q = shlex.quote
+        directory, part = str(Path(path).parent), f"{path}.part"
+        script = f"umask 077 && mkdir -p {q(directory)} && cat > {q(part)} && chmod {mode:o} {q(part)} && mv -f {q(part)} {q(path)}"
+        result = self.run(script, timeout=60, stdin=text)
+        if result.returncode != 0:
+            raise DeviceError(
+                f"{self.target.name}: cannot write {path}: {result.stderr.strip() or f'exit {result.returncode}'}",
+                fix="check the device's disk and permissions",
+            )
 
     def close(self) -> None:
         if self._client is not None:
@@ -182,14 +181,3 @@ class Session:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def _mkdirs(sftp: paramiko.SFTPClient, directory: str) -> None:
-    parts = [p for p in directory.split("/") if p]
-    current = ""
-    for part in parts:
-        current += "/" + part
-        try:
-            sftp.stat(current)
-        except FileNotFoundError:
-            sftp.mkdir(current)

@@ -389,10 +389,11 @@ def _first_hop_security(intent: Intent, rogue: str, victim: str, listener: str) 
         ]
         routes = shell.run(victim, "ip -6 route show default").stdout
         rogue_ll = _link_local(shell, rogue, rogue_if)
-        # Clean up whatever happened: withdraw the rogue router and prefix (lifetime 0).
-        shell.run(rogue, f"python3 - {rogue_if} {ROGUE_PREFIX} 0 <<'EOF'\n{sender}\nEOF", timeout=15)
-        dropped = _counter(shell, switch, "RA Guard") - before
         via_rogue = bool(rogue_ll) and rogue_ll in routes
+        if leaked or via_rogue:
+            # The RA got through: withdraw the rogue router and prefix (lifetime 0) so the victim recovers.
+            shell.run(rogue, f"python3 - {rogue_if} {ROGUE_PREFIX} 0 <<'EOF'\n{sender}\nEOF", timeout=15)
+        dropped = _counter(shell, switch, "RA Guard") - before
         ok = not leaked and not via_rogue and dropped > 0
         return (
             ok,

@@ -39,6 +39,6 @@ class Check:
     expected: str
     probe: Probe
     timeout: float = 30.0  # how long convergence may take
-    exclusive: bool = False  # injects traffic (rogue RA, rogue DHCPv6): runs alone, after the others
+    exclusive: bool = False  # injects traffic (rogue RA, rogue DHCPv6): runs after the ordinary checks
     skip: str | None = None  # why this check cannot run here (reported as skipped, not failed)
     needs: tuple[str, ...] = field(default=())  # other nodes the probe touches

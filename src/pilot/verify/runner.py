@@ -1,5 +1,6 @@
-"""Run a pack: every check retried until it passes or its time is up, in parallel across nodes; the
-checks that inject traffic (rogue RA, rogue DHCPv6) run alone at the end."""
+"""Run a pack: every check retried until it passes or its time is up, in parallel; the checks that
+inject traffic (rogue RA, rogue DHCPv6) run after the others, so their traffic never meets an ordinary
+probe. They run side by side: each touches its own victim host."""
 
 from __future__ import annotations
 
@@ -20,13 +21,13 @@ class SshShell:
     def __init__(self, targets: Mapping[str, Target]) -> None:
         self.targets = dict(targets)
         self._sessions: dict[str, Session] = {}
-        self._lock = threading.Lock()
+        self._locks = {node: threading.Lock() for node in self.targets}  # connecting to one node waits for no other
 
     def has(self, node: str) -> bool:
         return node in self.targets
 
     def _session(self, node: str) -> Session:
-        with self._lock:
+        with self._locks[node]:
             session = self._sessions.get(node)
             if session is None or not session.alive():
                 session = Session(self.targets[node]).connect()
@@ -62,10 +63,9 @@ def run_pack(
     ordinary = [(i, c) for i, c in enumerate(checks) if not c.exclusive]
     exclusive = [(i, c) for i, c in enumerate(checks) if c.exclusive]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for future in [pool.submit(one, i, c) for i, c in ordinary]:
-            future.result()
-    for i, c in exclusive:
-        one(i, c)
+        for batch in (ordinary, exclusive):
+            for future in [pool.submit(one, i, c) for i, c in batch]:
+                future.result()
     return [results[i] for i in range(len(checks))]
 
 
