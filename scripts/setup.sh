@@ -12,11 +12,12 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 2
 fi
 
+# sshpass: Ansible's way to log in with a password (PILOT_SSH_PASSWORD) to Linux hosts of a real network.
 PACKAGES=(
   frr frr-pythontools radvd kea-dhcp4-server kea-dhcp6-server tayga unbound
   openssh-server openssh-client nftables ndisc6 dhcpcd-base isc-dhcp-client bind9-dnsutils
   curl iproute2 iputils-ping tcpdump tini procps psmisc util-linux sqlite3
-  nginx-light isc-dhcp-relay ifupdown bridge-utils
+  nginx-light isc-dhcp-relay ifupdown bridge-utils sshpass
   python3 python3-venv python3-dev gcc git
 )
 # Daemons the lab runs inside its nodes: none of them may run in the root namespace.

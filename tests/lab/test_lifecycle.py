@@ -9,11 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from labkit import ROOT, TOPOLOGIES, assert_nothing_left, footprint, lab_exec, pilot, status, unique
 
 from pilot.lab import procs
 from pilot.lab.paths import LabPaths
-
-from conftest import ROOT, TOPOLOGIES, assert_nothing_left, footprint, lab_exec, pilot, status, unique
 
 SMALL = str(TOPOLOGIES / "small.yml")
 

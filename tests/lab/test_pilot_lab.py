@@ -7,10 +7,10 @@ import json
 import subprocess
 from pathlib import Path
 
+from labkit import ROOT, eventually, lab_exec, pilot, status
+
 from pilot.lab.paths import LabPaths
 from pilot.topology import Role, load_topology
-
-from conftest import ROOT, eventually, lab_exec, pilot, status
 
 TOPO = load_topology(ROOT / "containerlab.yml")
 SHELL_NODES = [n.name for n in TOPO.shell_nodes]
@@ -155,6 +155,10 @@ def test_management_stays_inside_the_lab(pilot_lab: str) -> None:
 def test_nornir_inventory_drives_the_routers_over_netmiko(pilot_lab: str, tmp_path: Path) -> None:
     result = pilot("lab", "inventory", "--name", pilot_lab, "--out", str(tmp_path), "--json")
     assert result.returncode == 0, result.stderr
+    # The inventory's journal learns once that this build of the lab starts from boot configurations.
+    assert f"lab {pilot_lab} was built again" in json.loads(result.stdout)["journal"]
+    again = pilot("lab", "inventory", "--name", pilot_lab, "--out", str(tmp_path), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["journal"] is None, again.stderr
     from nornir import InitNornir
     from nornir_netmiko.tasks import netmiko_send_command
 

@@ -12,8 +12,7 @@ from pilot.errors import PilotError
 from pilot.inputs import load_inputs
 from pilot.render import render_stage
 from pilot.stages import get_stage, stage_names
-
-from conftest import ROOT
+from testroot import ROOT
 
 
 def inputs():  # type: ignore[no-untyped-def]

@@ -21,8 +21,7 @@ from pilot.errors import Location, PilotError
 from pilot.intent import Intent, load_intent
 from pilot.prefixes import Prefix, overlaps, subnet_of
 from pilot.topology import load_topology
-
-from conftest import ROOT
+from testroot import ROOT
 
 TOPOLOGY = ROOT / "containerlab.yml"
 INTENT = ROOT / "inventory/intent.yml"

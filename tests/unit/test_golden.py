@@ -17,8 +17,7 @@ from pilot.inputs import load_inputs
 from pilot.render import render_stage, write_output
 from pilot.stages import stage_names
 from pilot.stages.catalog import get_stage
-
-from conftest import ROOT
+from testroot import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
 

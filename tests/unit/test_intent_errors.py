@@ -16,9 +16,8 @@ from pilot.cli import main
 from pilot.errors import PilotError
 from pilot.intent import load_intent
 from pilot.topology import load_topology
-
-from conftest import CASES as CASES_DIR
-from conftest import ROOT
+from testroot import CASES as CASES_DIR
+from testroot import ROOT
 
 CASES = sorted((CASES_DIR / "bad-intent").glob("*.yml"))
 TOPOLOGY = ROOT / "containerlab.yml"

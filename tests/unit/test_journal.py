@@ -312,6 +312,27 @@ def test_unfinished_and_resolve(journal: Journal) -> None:
         journal.resolve(999, resume)
 
 
+def test_a_lab_built_again_voids_stages_and_interrupted_runs_once_per_build(journal: Journal) -> None:
+    base = journal.start_run("apply", "ipv4", None, INV, ["core", "pc1"]).id
+    journal.set_device_stage(INV, "core", "ipv4", base)
+    journal.finish_run(base, "applied")
+    crashed = journal.start_run("apply", "dual-stack", None, INV, ["core", "pc1"]).id
+    other = journal.start_run("apply", "ipv4", None, "/other", ["core"]).id
+    journal.recover(dead)
+    assert journal.unfinished(INV) is not None
+
+    built = 1795335996.7436674
+    run = journal.lab_rebuilt(INV, "dost-pilot", built, ["core", "pc1"])
+    assert run is not None and run.command == "lab-rebuilt" and run.state == "recorded"
+    assert "dost-pilot was built again" in run.detail and "2 devices" in run.detail
+    assert journal.unfinished(INV) is None and journal.get_run(crashed).resolved_by == run.id
+    assert journal.device_stages(INV) == {}
+    assert journal.get_run(other).resolved_by is None  # another inventory's run is not this lab's
+
+    assert journal.lab_rebuilt(INV, "dost-pilot", built, ["core", "pc1"]) is None  # same build: once
+    assert journal.lab_rebuilt(INV, "dost-pilot", built + 60, ["core", "pc1"]) is not None
+
+
 # -- the inventory lock -----------------------------------------------------------------------------------
 def test_lock_names_its_holder(tmp_path: Path) -> None:
     with RunLock(tmp_path, "apply") as first:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from pilot.cli import main
-
-from conftest import ROOT
+from testroot import ROOT
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:

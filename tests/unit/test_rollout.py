@@ -20,8 +20,7 @@ from pilot.rollout.engine import Options, Rollout
 from pilot.rollout.inventory import load_inventory
 from pilot.stages import get_stage
 from pilot.verify import CheckResult
-
-from conftest import ROOT
+from testroot import ROOT
 
 NODES = [
     "isp1",
@@ -131,11 +130,28 @@ def test_diff_changes_nothing(inventory: Path) -> None:
     assert all(not MockDriver.devices[n].files for n in NODES)
 
 
+def test_a_diff_with_an_unreachable_device_is_an_error_naming_it(inventory: Path) -> None:
+    MockDriver.devices["dns64"] = MockDevice(unreachable=True)
+    with pytest.raises(PilotError) as info:
+        rollout(inventory).diff(get_stage("dual-stack"))
+    assert str(info.value).startswith(
+        f"{inventory / 'hosts.yaml'}: dns64: dns64 (3fff:0:1000:ffff::6:22) is unreachable"
+    )
+    assert "--limit '!dns64'" in str(info.value)
+
+
 def test_an_unreachable_device_stops_the_run_before_any_change(inventory: Path) -> None:
     MockDriver.devices["portal"] = MockDevice(unreachable=True)
-    report = rollout(inventory).apply(get_stage("ipv4"))
-    assert report.state == "failed" and "nothing was changed" in report.detail and "portal" in report.detail
+    with pytest.raises(PilotError) as info:
+        rollout(inventory).apply(get_stage("ipv4"))
+    text = str(info.value)
+    assert text.startswith(f"{inventory / 'hosts.yaml'}: portal: portal (3fff:0:1000:ffff::9:22) is unreachable")
+    assert "nothing was changed" in text and "fix: " in text and "\n" not in text
     assert all(MockDriver.devices[n].pushes == 0 for n in NODES)
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        run = journal.runs(limit=1)[0]
+        assert run.state == "failed" and run.detail.startswith("nothing was changed: portal: ")
+        assert journal.unfinished(str(inventory)) is None  # nothing changed: no run to resume
 
 
 def test_a_push_failing_half_way_restores_every_device_of_the_run(inventory: Path) -> None:

@@ -14,8 +14,7 @@ from pilot.intent import load_intent
 from pilot.render import render_stage
 from pilot.stages import build_devices, get_stage, stage_names
 from pilot.stages.model import Device
-
-from conftest import ROOT
+from testroot import ROOT
 
 NAT64 = IPv6Network("2001:db8:0:6464::/96")
 

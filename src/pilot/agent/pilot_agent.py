@@ -283,9 +283,11 @@ def capture(bundle):
         "stage": "backup",
         "files": [dict(f, text=read(f["path"])) for f in bundle["files"]],
         "services": {name: running(name) for name in bundle["services"]},
-        "restart_always": [],
+        # A client restarted by the push (to ask DHCP again) is restarted by its restore as well: an
+        # untouched dhcpcd would keep what the rolled-back stage gave it (option 108's IPv6-only wait).
+        "restart_always": list(bundle.get("restart_always", [])),
     }
-    if any(f.get("hook") == "frr-reload" for f in bundle["files"]):
+    if bundle.get("frr_running") is not None or any(f.get("hook") == "frr-reload" for f in bundle["files"]):
         shown = run(["vtysh", "-c", "show running-config"], check=False)
         snapshot["frr_running"] = _frr_config(shown.stdout) if shown.returncode == 0 else None
     return snapshot
@@ -413,8 +415,7 @@ def apply(bundle, bundle_path):
             result.update(state="failed", error=str(exc))
             try:
                 _transaction(backup, None)
-                if backup.get("frr_running") is not None:
-                    _frr_restore(backup["frr_running"])
+                _frr_restore(backup)
                 result.update(restored=True)
             except Exception as again:
                 result.update(restored=False, restore_error=str(again))
@@ -426,13 +427,22 @@ def apply(bundle, bundle_path):
     return result
 
 
-def _frr_restore(config):
+def _frr_restore(backup):
+    """Bring FRR's running configuration back to the backup's, which may hold changes never saved to
+    frr.conf. frr-reload.py saves the running configuration over frr.conf whenever it reloads another
+    file (`write` in vtysh): frr.conf is put back afterwards, as the backup has it."""
+    config = backup.get("frr_running")
+    if config is None:
+        return
     with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as fh:
         fh.write(config)
     try:
         run([FRR_RELOAD, "--reload", fh.name], timeout=180)
     finally:
         remove(fh.name)
+    for f in backup["files"]:
+        if f.get("hook") == "frr-reload" and f["text"] is not None and read(f["path"]) != f["text"]:
+            write_atomic(f["path"], f["text"], f.get("owner", "frr:frr"), f.get("mode", "0640"))
 
 
 def _detach():
@@ -468,8 +478,8 @@ def main(argv):
         os.makedirs(restore_dir, exist_ok=True)
         bundle = dict(backup, run=args[0] + "-restore", stage=f"restore of run {args[0]}")
         result = apply(bundle, os.path.join(restore_dir, "bundle.json"))
-        if result["state"] == "applied" and backup.get("frr_running") is not None:
-            _frr_restore(backup["frr_running"])
+        if result["state"] == "applied":
+            _frr_restore(backup)
         sys.stdout.write(json.dumps(result) + "\n")
         return 0 if result["state"] == "applied" else 1
     if EMBEDDED is not None and command in ("capture", "diff", "inspect", "apply"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import typer
@@ -26,6 +27,21 @@ app.command("addresses")(addresses.addresses)
 app.command("render")(render.render)
 for _name in ("diff", "apply", "rollback", "verify", "status", "history", "show"):
     app.command(_name)(getattr(rollout, _name))
+
+
+def _reflow(app: typer.Typer) -> None:
+    """Docstrings are wrapped for the source; --help wraps for the terminal. Join each paragraph's
+    lines so rich does not keep the source's line breaks."""
+    for info in app.registered_commands:
+        doc = info.help or (info.callback.__doc__ if info.callback else None)
+        if doc:
+            info.help = "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(doc).split("\n\n"))
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow(group.typer_instance)
+
+
+_reflow(app)
 
 
 def _version(value: bool) -> None:

@@ -198,10 +198,29 @@ def inventory(
     status = get_backend(_backend_of(lab)).status(lab, detail=False)
     target = out_dir or Path("inventory") / "labs" / lab
     files = write_inventory(status, target, intent, record)
+    rebuilt = _note_rebuilt(status, target)
     if as_json:
-        print_json({"lab": lab, "files": [str(f) for f in files]})
+        print_json({"lab": lab, "files": [str(f) for f in files], "journal": rebuilt})
     else:
         out.print(f"wrote {', '.join(str(f) for f in files)}")
+        if rebuilt:
+            out.print(f"journal: {rebuilt}")
+
+
+def _note_rebuilt(status: object, target: Path) -> str | None:
+    """A lab built again is a new set of devices: tell the inventory's journal, once per build."""
+    from pilot.journal import Journal
+    from pilot.journal.lock import RunLock
+    from pilot.lab.backend import LabStatus
+    from pilot.rollout.inventory import load_inventory
+
+    assert isinstance(status, LabStatus)
+    if status.created is None:
+        return None
+    inv = load_inventory(target)
+    with RunLock(inv.directory, "lab-rebuilt"), Journal.open(inv.journal_path) as journal:
+        run = journal.lab_rebuilt(str(inv.directory), status.name, status.created, [n.name for n in status.nodes])
+    return None if run is None else f"run {run.id}: {run.detail}"
 
 
 FRR_NAMES = {"watchfrr", "zebra", "staticd", "ospfd", "ospf6d", "bgpd"}

@@ -18,7 +18,7 @@ from typing import Any
 from napalm.base import NetworkDriver
 from napalm.base.exceptions import CommitError, ConnectionException, MergeConfigException, ReplaceConfigException
 
-from pilot import agent
+from pilot import agent, faults
 from pilot.transport.ssh import DeviceError, Session, Target
 
 FRR_CONF = "/etc/frr/frr.conf"
@@ -143,6 +143,7 @@ class FrrDriver(NetworkDriver):  # type: ignore[misc]
             raise CommitError("no candidate loaded")
         path = self._bundle_path()
         self._agent("apply", path, "--detach")  # the transaction now runs on the device, whatever happens here
+        faults.checkpoint("push:detached")
         code, data = self._agent("wait", path, "--timeout", str(self.timeout * 4))
         self.committed, self.candidate, self._loaded, self._inspected = self.candidate, None, None, None
         if code != 0:

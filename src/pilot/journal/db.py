@@ -287,6 +287,35 @@ class Journal:
         )
         return {str(r["device"]): int(r["run_id"]) for r in rows}
 
+    # -- a lab built again ---------------------------------------------------------------------------
+    def lab_rebuilt(self, inventory: str, lab: str, created: float, devices: list[str]) -> Run | None:
+        """Record that lab `lab` (built at `created`) now answers for this inventory: its devices are
+        fresh from boot, so no stage the journal remembers holds any more, and an interrupted run on
+        the previous build left nothing to resume. Returns the new record, or None when this build was
+        recorded already (`pilot lab inventory` runs again on the same lab)."""
+        marker = (
+            f"lab {lab} was built again ({datetime.fromtimestamp(created).isoformat(sep=' ', timespec='milliseconds')})"
+        )
+        seen = self._read(
+            "SELECT id FROM runs WHERE inventory = ? AND command = 'lab-rebuilt' AND detail LIKE ?",
+            (inventory, marker + "%"),
+        )
+        if seen:
+            return None
+        run = self.start_run("lab-rebuilt", None, None, inventory, [])
+        with self._write() as db:
+            db.execute("DELETE FROM device_stages WHERE inventory = ?", (inventory,))
+            db.execute(
+                "UPDATE runs SET resolved_by = ? WHERE inventory = ? AND state = ? AND resolved_by IS NULL",
+                (run.id, inventory, INTERRUPTED),
+            )
+        self.finish_run(
+            run.id,
+            "recorded",
+            f"{marker}: its {len(devices)} devices run their boot configuration; stages recorded before are void",
+        )
+        return self.get_run(run.id)
+
     # -- crashes ----------------------------------------------------------------------------------
     def recover(self, is_alive: Callable[[int, int | None], bool]) -> list[Run]:
         """Mark 'interrupted' every running run of this host whose owner (pid, start time) is gone.

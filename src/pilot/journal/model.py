@@ -5,14 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # The commands a run records. Only the ones that change devices can leave them mid-change.
-COMMANDS = frozenset({"apply", "rollback", "verify", "diff", "resume"})
+COMMANDS = frozenset({"apply", "rollback", "verify", "diff", "resume", "lab-rebuilt"})
 CHANGING_COMMANDS = ("apply", "rollback", "resume")
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"  # set by `recover` only: the owner died without finishing
 # How a run ends (`finish_run`).
 FINAL_STATES = frozenset(
-    {"applied", "failed", "rolled-back", "rollback-failed", "cancelled", "diffed", "verified", "verify-failed"}
+    {
+        "applied",
+        "failed",
+        "rolled-back",
+        "rollback-failed",
+        "cancelled",
+        "diffed",
+        "verified",
+        "verify-failed",
+        "recorded",  # lab-rebuilt: a fact noted, nothing pushed
+    }
 )
 
 PUSH_STATES = frozenset({"pending", "pushed", "unchanged", "failed", "restored", "restore-failed", "skipped"})

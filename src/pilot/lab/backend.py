@@ -57,6 +57,7 @@ class LabStatus:
     ssh_config: str | None = None
     known_hosts: str | None = None
     user_key: str | None = None
+    created: float | None = None  # when this build of the lab came up (epoch seconds), if known
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import select
 import shutil
-import signal
 import socket
 import time
 from ipaddress import IPv6Address, IPv6Network
 
+from pilot import faults
 from pilot.errors import LabError, PilotError
 from pilot.lab import holder as holders
 from pilot.lab import mgmt, netlink, nodefiles, preflight, procs, sshkeys
@@ -76,7 +76,7 @@ class NamespaceBackend:
             )
             st.save()
         try:
-            _checkpoint("up:recorded")
+            faults.checkpoint("up:recorded")
             self._build(topo, st, subnet, progress)
         except BaseException as exc:
             progress("removing what was created")
@@ -141,14 +141,14 @@ class NamespaceBackend:
                 running.append(h)
                 st.nodes[node.name].pid, st.nodes[node.name].started = h.pid, procs.start_time(h.pid)
             st.save()  # before "go": until then a holder exits by itself if pilot dies
-            _checkpoint("up:spawned")
+            faults.checkpoint("up:spawned")
             holders.wait_for(running, "stage1", STAGE1_TIMEOUT)
             progress("wiring links and bridges")
             self._wire(topo, st, {h.spec.node: h.pid for h in running})
-            _checkpoint("up:wired")
+            faults.checkpoint("up:wired")
             progress("booting nodes (sshd, FRR)")
             holders.boot(running, BOOT_WINDOW, READY_TIMEOUT)
-            _checkpoint("up:booted")
+            faults.checkpoint("up:booted")
         finally:
             for h in running:
                 h.close()
@@ -256,7 +256,7 @@ class NamespaceBackend:
                 st.phase, st.owner_pid, st.owner_started = DESTROYING, os.getpid(), procs.start_time(os.getpid())
                 st.save()
         progress(f"tearing down lab '{name}'")
-        _checkpoint("down:recorded")
+        faults.checkpoint("down:recorded")
         return self._teardown(name, st)
 
     def _teardown(self, name: str, st: LabState | None) -> DownReport:
@@ -268,9 +268,9 @@ class NamespaceBackend:
         for pid in procs.holders_of(name):  # holders a lost or partial record does not list
             targets.setdefault(pid, None)
         live = [pid for pid, started in targets.items() if procs.alive(pid, started)]
-        if live and os.environ.get(FAULT_ENV) == "down:killing":
+        if live and faults.armed("down:killing"):
             procs.kill_and_wait({live[0]: targets[live[0]]})  # a teardown cut short after its first kill
-            _checkpoint("down:killing")
+            faults.checkpoint("down:killing")
         left = procs.kill_and_wait(targets)
         if left:
             raise LabError(
@@ -316,6 +316,7 @@ class NamespaceBackend:
             ssh_config=str(paths.ssh_config),
             known_hosts=str(paths.known_hosts),
             user_key=str(paths.user_key),
+            created=st.created,
         )
         for node in st.nodes.values():
             running = node.pid is not None and procs.alive(node.pid, node.started)
@@ -357,16 +358,6 @@ class NamespaceBackend:
         env["TERM"] = os.environ.get("TERM", "xterm")
         command = ["nsenter", "-t", str(ns.pid), "-n", "-m", "-u", "-i", "-p", f"--wd={'/root'}", "--", *argv]
         return command, env
-
-
-FAULT_ENV = "PILOT_FAULT"
-
-
-def _checkpoint(step: str) -> None:
-    """Fault injection for the lab tests: PILOT_FAULT=<step> SIGKILLs this process at that step, to prove
-    that a crash anywhere leaves nothing `lab down --force` cannot clean."""
-    if os.environ.get(FAULT_ENV) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _running_hint() -> str:

@@ -1,9 +1,12 @@
 """Linux hosts through Ansible: playbooks/pilot-agent.yml run by ansible-runner.
 
 What reaches the disk in ansible-runner's private data directory and artifacts: the inventory (names,
-addresses, paths to the key and known_hosts, never a password: a password is looked up from an
-environment variable at run time), the extra vars (paths and the run id), and the events. env files
-are suppressed, so no copy of the environment is written either.
+addresses, paths to the key and known_hosts), the extra vars (paths and the run id), the events, and
+the `command` artifact with the play's environment. That environment is pilot's own ANSIBLE_* settings
+and the few basics a program needs (PATH, HOME, LANG): never a copy of pilot's environment, which may
+hold PILOT_SSH_PASSWORD. A password reaches Ansible the way ansible-runner intends: `--ask-pass`, and
+the prompt answered from memory (ansible-runner's `passwords`); hosts with different passwords run as
+separate plays, side by side. env files are suppressed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,10 +46,9 @@ def playbook() -> Path:
     return path
 
 
-def _inventory(hosts: Sequence[Host]) -> tuple[dict[str, Any], dict[str, str]]:
+def _inventory(hosts: Sequence[Host]) -> dict[str, Any]:
     entries: dict[str, Any] = {}
-    secrets: dict[str, str] = {}
-    for n, h in enumerate(hosts):
+    for h in hosts:
         t = h.target
         common = ["-o IdentitiesOnly=yes", "-o GlobalKnownHostsFile=/dev/null"]
         if t.known_hosts:
@@ -60,13 +63,8 @@ def _inventory(hosts: Sequence[Host]) -> tuple[dict[str, Any], dict[str, str]]:
         }
         if t.key_file:
             entry["ansible_ssh_private_key_file"] = t.key_file
-        if t.password:
-            # The inventory on disk holds a lookup, the secret stays in this process's memory.
-            variable = f"PILOT_ANSIBLE_PASSWORD_{n}"
-            entry["ansible_password"] = "{{ lookup('env', '" + variable + "') }}"
-            secrets[variable] = t.password
         entries[h.name] = entry
-    return {"all": {"hosts": entries}}, secrets
+    return {"all": {"hosts": entries}}
 
 
 def run_agent(
@@ -91,7 +89,6 @@ def run_agent(
     scripts.mkdir()
     for host, bundle_json in (bundles or {}).items():
         (scripts / f"{host}.py").write_text(agent.with_bundle(bundle_json))
-    inventory, secrets = _inventory(hosts)
     extravars = {
         "pilot_action": action,
         "pilot_run": run,
@@ -113,11 +110,24 @@ def run_agent(
         # One SSH connection per host, kept for the run's plays.
         "ANSIBLE_SSH_ARGS": f"-o ControlMaster=auto -o ControlPersist=30s -o ControlPath={control}/%C",
         "ANSIBLE_TIMEOUT": "15",
-        **secrets,
     }
     outcomes = {h.name: HostOutcome(h.name) for h in hosts}
+    # One play per password (most often one play: keys, or one password for all).
+    by_password: dict[str | None, list[Host]] = {}
+    for h in hosts:
+        by_password.setdefault(h.target.password, []).append(h)
+    plays = [
+        (password, group, data_dir if n == 0 else data_dir.with_name(f"{data_dir.name}-{n}"))
+        for n, (password, group) in enumerate(by_password.items())
+    ]
     try:
-        _play(data_dir, inventory, extravars, env, hosts, forks, outcomes, on_host)
+        with ThreadPoolExecutor(max_workers=len(plays)) as pool:
+            futures = [
+                pool.submit(_play, private, group, password, extravars, env, forks, outcomes, on_host)
+                for password, group, private in plays
+            ]
+            for future in futures:
+                future.result()
     finally:
         if own_control:
             close_masters(control)
@@ -146,16 +156,17 @@ def close_masters(control: Path) -> None:
 
 def _play(
     data_dir: Path,
-    inventory: dict[str, Any],
+    hosts: Sequence[Host],
+    password: str | None,
     extravars: dict[str, Any],
     env: dict[str, str],
-    hosts: Sequence[Host],
     forks: int,
     outcomes: dict[str, HostOutcome],
     on_host: Callable[[str, bool], None] | None,
 ) -> None:
-    import ansible_runner
+    from ansible_runner.interface import init_runner
 
+    data_dir.mkdir(parents=True, exist_ok=True)
     seen_result: set[str] = set()
 
     def on_event(event: dict[str, Any]) -> bool:
@@ -181,10 +192,10 @@ def _play(
                 on_host(host, outcome.ok)
         return True
 
-    ansible_runner.run(
+    runner = init_runner(
         private_data_dir=str(data_dir),
         playbook=str(playbook()),
-        inventory=inventory,
+        inventory=_inventory(hosts),
         extravars=extravars,
         envvars=env,
         forks=min(forks, len(hosts)),
@@ -192,10 +203,28 @@ def _play(
         suppress_env_files=True,
         event_handler=on_event,
         ident=str(extravars["pilot_action"]),
+        # The password answers Ansible's prompt from memory: it is in no file, no variable, no environment.
+        cmdline="--ask-pass" if password else None,
+        passwords={r"^SSH password:\s*?$": password} if password else None,
     )
-    for name, outcome in outcomes.items():
-        if name not in seen_result and not outcome.error:
+    runner.config.env = scrubbed_env(runner.config.env, env)
+    runner.run()
+    for h in hosts:
+        outcome = outcomes[h.name]
+        if h.name not in seen_result and not outcome.error:
             outcome.error = "the playbook stopped before this host's result"
+
+
+# What a program needs from pilot's environment; everything else of it stays out of the play.
+BASIC_ENV = {"HOME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TMPDIR", "USER", "LOGNAME", "TZ"}
+
+
+def scrubbed_env(prepared: Mapping[str, str], ours: Mapping[str, str]) -> dict[str, str]:
+    """ansible-runner seeds the play's environment with a copy of ours, and writes it to the `command`
+    artifact. Keep pilot's settings, what ansible-runner added or changed, and the basics; drop the rest."""
+    return {
+        key: value for key, value in prepared.items() if key in ours or key in BASIC_ENV or os.environ.get(key) != value
+    }
 
 
 def _json(text: str) -> Any:

@@ -15,6 +15,7 @@ apply, step by step, with the journal written before each step acts:
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from pilot import faults
 from pilot.drivers.frr import render_diff
-from pilot.errors import PilotError
+from pilot.errors import Location, PilotError
 from pilot.journal import Journal, RunLock
 from pilot.lab import procs
 from pilot.rollout.inventory import Host, Inventory
@@ -143,6 +145,8 @@ class Rollout:
             finally:
                 self._close_connections()
             journal.finish_run(run.id, report.state, report.detail)
+            if failed:
+                raise self._unreachable(failed, run.id)
         report.seconds = round(time.monotonic() - start, 2)
         return report
 
@@ -178,7 +182,8 @@ class Rollout:
             except BaseException as exc:
                 # Whatever stopped us, the journal says so: the devices' own transactions have completed
                 # or restored themselves, and `pilot status` asks them for the truth.
-                journal.finish_run(run.id, "failed", _why(exc))
+                if report.state == "running":
+                    journal.finish_run(run.id, "failed", _why(exc))
                 raise
             finally:
                 self._close_connections()
@@ -211,7 +216,8 @@ class Rollout:
             journal.set_diff(run, name, devices[name].diff)
         if unreachable:
             self._finish(journal, report, "failed", "nothing was changed: " + "; ".join(unreachable))
-            return
+            raise self._unreachable(unreachable, report.run_id)
+        faults.checkpoint("apply:inspected")
         to_push = [h for h in plan.hosts if devices[h.name].diff or plan.restart_always(h.name)]
         for h in plan.hosts:
             if h not in to_push:
@@ -280,7 +286,7 @@ class Rollout:
             self._finish(journal, report, "failed", why + " (no rollback: --no-rollback)")
             return
         self.progress.phase(f"rolling back {len(pushed)} devices to their backups")
-        outcomes = self._restore(pushed, run)
+        outcomes = self._restore(plan, pushed, run)
         devices = {d.name: d for d in report.devices}
         for h in pushed:
             o = outcomes[h.name]
@@ -456,13 +462,47 @@ class Rollout:
             out.setdefault(h.name, Outcome(h.name, False, error="no result"))
         return out
 
-    def _restore(self, hosts: Sequence[Host], run: int) -> dict[str, Outcome]:
+    def _restore(self, plan: RunPlan, hosts: Sequence[Host], run: int) -> dict[str, Outcome]:
+        """Put back the backups in the same two waves as the push: a client restored before its DHCP
+        server would renew its lease from the configuration being rolled back."""
+        clients = plan.clients()
+        waves = ([h for h in hosts if h.name not in clients], [h for h in hosts if h.name in clients])
         out: dict[str, Outcome] = {}
-        for pusher, group in self._pushers(hosts, run):
-            out.update(pusher.restore([h.name for h in group], str(run)))
+        for number, wave in enumerate(waves):
+            if not wave:
+                continue
+            if number == 1 and waves[0]:
+                self._converged(plan)
+            names = {h.name: "" for h in wave}
+            out.update(self._each(wave, run, lambda p, b: p.restore(list(b), str(run)), names))
         for h in hosts:
             out.setdefault(h.name, Outcome(h.name, False, error="no result"))
         return out
+
+    def _unreachable(self, problems: Sequence[str], run: int) -> PilotError:
+        """Devices that could not be inspected (unreachable, a refused login): nothing was changed, and
+        the user has something to fix in the inventory, the credentials or the network. `problems` are
+        "device: error"; devices failing for the same reason are named together."""
+        by_reason: dict[str, list[str]] = {}
+        for problem in problems:
+            device, _, error = problem.partition(": ")
+            by_reason.setdefault(_reason(device, error), []).append(device)
+        names = [d for devices in by_reason.values() for d in devices]
+        if len(problems) == 1:  # the location names the device already
+            summary = _reason("", problems[0].partition(": ")[2])
+        else:
+            summary = "; ".join(f"{', '.join(devices)}: {reason}" for reason, devices in by_reason.items())
+        credentials = all("authentication" in r or "Permission denied" in r for r in by_reason)
+        fix = (
+            "check the credentials (PILOT_SSH_USERNAME / PILOT_SSH_KEY / PILOT_SSH_PASSWORD or the credentials file)"
+            if credentials
+            else "check the device's address in the inventory, the credentials and the path to it"
+        )
+        return PilotError(
+            f"{summary} (run {run}: nothing was changed)",
+            fix=f"{fix}, or leave {'it' if len(names) == 1 else 'them'} out with --limit '{','.join('!' + n for n in names)}'",
+            location=Location(self.inv.directory / "hosts.yaml", names[0]),
+        )
 
     def _finish(self, journal: Journal, report: RunReport, state: str, detail: str) -> None:
         report.state, report.detail = state, detail
@@ -478,6 +518,17 @@ def _common_stage(stages: Mapping[str, Any], names: Sequence[str]) -> str | None
         if only and not any(getattr(stages.get(n), "unknown", False) for n in names):
             return str(only)
     return None
+
+
+def _reason(device: str, error: str) -> str:
+    """A device's error without what the message names anyway (the device, its address, pilot's own
+    fix) and without Ansible's wrapping, so that devices failing alike are named together."""
+    text = error.split("; fix:", 1)[0].strip()
+    if device:
+        text = re.sub(rf"^{re.escape(device)}( \([^)]*\))?: ", "", text)
+    text = text.replace("Task failed: ", "").replace("Failed to connect to the host via ssh: ", "")
+    text = re.sub(r"\b\S+@[0-9A-Fa-f:.]+: ", "", text)  # ssh's user@address prefix
+    return text.rstrip(".") or "failed"
 
 
 def _why(exc: BaseException) -> str:

@@ -6,6 +6,8 @@ Either way the device agent does the work on the device, as one transaction per 
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,11 @@ from pilot.rollout import ansible
 from pilot.rollout.inventory import Host, Inventory
 
 OnDevice = Callable[[str, str], None]  # (device, state) for the progress display
+
+# Nornir logs each failed task with its traceback; pilot reports the failure itself, in one line per
+# device (PILOT_DEBUG=1 keeps Nornir's tracebacks for debugging).
+if not os.environ.get("PILOT_DEBUG"):
+    logging.getLogger("nornir").setLevel(logging.CRITICAL)
 
 
 @dataclass

@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 
 def as_bundle(backup: Mapping[str, Any], run: str) -> dict[str, Any]:
-    """The backup as a bundle to compare against: the same files and services, no hooks to run."""
+    """The backup as a bundle to compare against: the same files and services, no hooks to run (FRR's
+    would compare the backup's frr.conf with the running configuration, which may rightly differ);
+    the running configuration, when the backup has one, is captured to be compared on its own."""
     files = [dict(f, hook=None) for f in backup.get("files", [])]
-    return {
+    bundle = {
         "run": run,
         "node": backup.get("node"),
         "stage": "backup",
@@ -26,10 +28,26 @@ def as_bundle(backup: Mapping[str, Any], run: str) -> dict[str, Any]:
         "services": dict(backup.get("services", {})),
         "restart_always": [],
     }
+    if backup.get("frr_running") is not None:
+        bundle["frr_running"] = True
+    return bundle
 
 
-def _normal(config: str | None) -> list[str]:
-    return [line.rstrip() for line in (config or "").splitlines() if line.strip() and not line.lstrip().startswith("!")]
+def _normal(config: str | None) -> list[tuple[str, str]]:
+    """A running configuration as (stanza, line) pairs, sorted: FRR lists lines in the order they were
+    entered, so the same configuration reached by another path prints in another order."""
+    pairs = []
+    parents: list[tuple[int, str]] = []  # the enclosing stanzas (router bgp, address-family ...)
+    for raw in (config or "").splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.lstrip().startswith("!") or line.strip() in ("exit", "end", "exit-address-family"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        pairs.append((" > ".join(text for _, text in parents), line.strip()))
+        parents.append((indent, line.strip()))
+    return sorted(pairs)
 
 
 def verify_restored(
@@ -61,8 +79,13 @@ def verify_restored(
         differences = [f"file {path}" for path in (diff.get("files") or {})]
         differences += [f"service {name}" for name in (diff.get("services") or {})]
         before = backups[h.name].get("frr_running")
-        if before is not None and _normal(before) != _normal(o.data.get("backup", {}).get("frr_running")):
-            differences.append("FRR running configuration")
+        if before is not None:
+            was, now = set(_normal(before)), set(_normal(o.data.get("backup", {}).get("frr_running")))
+            if was != now:
+                lines = [f"-{' > '.join(filter(None, p))}" for p in sorted(was - now)]
+                lines += [f"+{' > '.join(filter(None, p))}" for p in sorted(now - was)]
+                shown = "; ".join(lines[:4]) + (f"; {len(lines) - 4} more" if len(lines) > 4 else "")
+                differences.append(f"FRR running configuration ({shown})")
         observed = "identical to the backup" if not differences else "differs: " + ", ".join(differences)
         results.append(
             CheckResult(
