@@ -21,3 +21,28 @@ def outside_lab_ranges(net: IPv4Network | IPv6Network) -> bool:
     """True when `net` is not wholly inside one of the documentation ranges the lab may use."""
     ranges = LAB_IPV6 if net.version == 6 else LAB_IPV4
     return not any(net.subnet_of(r) for r in ranges)  # type: ignore[arg-type]
+
+
+class RangeProblem(ValueError):
+    """Why a prefix cannot be a lab prefix, and how to fix it (the caller knows where it was written)."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+def lab_network(text: object, version: int) -> IPv4Network | IPv6Network:
+    """`text` as an IPv`version` prefix inside the documentation ranges, or RangeProblem."""
+    try:
+        net = ipaddress.ip_network(str(text), strict=True)
+    except ValueError as exc:
+        raise RangeProblem(
+            f"not a valid prefix (IPv{version}): {exc}", "write it as address/length with no host bits"
+        ) from None
+    if net.version != version:
+        raise RangeProblem(f"{net} is not an IPv{version} prefix", f"write an IPv{version} prefix")
+    if outside_lab_ranges(net):
+        raise RangeProblem(
+            f"{net} is outside the documentation ranges the lab may use", f"use a prefix inside {ALLOWED_TEXT}"
+        )
+    return net

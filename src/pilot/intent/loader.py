@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pilot import yamlsrc
-from pilot.docranges import ALLOWED_TEXT, outside_lab_ranges
+from pilot.docranges import RangeProblem, lab_network
 from pilot.intent import schema
 from pilot.intent.model import (
     Agency,
@@ -87,20 +87,9 @@ class _Reader:
 
     def _prefix(self, text: str, path: YamlPath, version: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         try:
-            net = ipaddress.ip_network(text, strict=True)
-        except ValueError as exc:
-            raise self.src.error(
-                path, f"not a valid prefix: {exc}", "write it as address/length with no host bits"
-            ) from None
-        if net.version != version:
-            raise self.src.error(path, f"{net} is not an IPv{version} prefix", f"write an IPv{version} prefix")
-        if outside_lab_ranges(net):
-            raise self.src.error(
-                path,
-                f"{net} is outside the documentation ranges the lab may use",
-                f"use a prefix inside {ALLOWED_TEXT}",
-            )
-        return net
+            return lab_network(text, version)
+        except RangeProblem as problem:
+            raise self.src.error(path, problem.message, problem.fix) from None
 
     def _endpoint(self, text: str, path: YamlPath) -> Endpoint:
         node, sep, iface = text.partition(":")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pilot import yamlsrc
-from pilot.docranges import ALLOWED_TEXT, outside_lab_ranges
+from pilot.docranges import RangeProblem, lab_network
 from pilot.errors import PilotError
 from pilot.topology import schema
 from pilot.topology.model import (
@@ -183,20 +183,9 @@ class _Reader:
 
     def _network(self, text: str | None, path: YamlPath, version: int) -> Any:
         try:
-            net = ipaddress.ip_network(str(text), strict=True)
-        except ValueError as exc:
-            raise self.src.error(
-                path, f"not a valid IPv{version} prefix: {exc}", "write it as address/length with no host bits"
-            ) from None
-        if net.version != version:
-            raise self.src.error(path, f"{net} is not an IPv{version} prefix", f"write an IPv{version} prefix")
-        if outside_lab_ranges(net):
-            raise self.src.error(
-                path,
-                f"{net} is outside the documentation ranges the lab may use",
-                f"use a prefix inside {ALLOWED_TEXT}",
-            )
-        return net
+            return lab_network(text, version)
+        except RangeProblem as problem:
+            raise self.src.error(path, problem.message, problem.fix) from None
 
     def _address(self, text: str, path: YamlPath) -> ipaddress.IPv6Address:
         try:
