@@ -55,3 +55,22 @@ def test_the_comparison_bundle_runs_no_hook_but_asks_for_the_running_configurati
     assert [f["hook"] for f in bundle["files"]] == [None]
     assert bundle["frr_running"] is True and bundle["restart_always"] == []
     assert "frr_running" not in as_bundle(dict(backup, frr_running=None), "7-check")
+
+
+def test_change_counts_read_frr_deltas_and_unified_diffs() -> None:
+    from pilot.drivers.frr import change_counts
+
+    delta = (
+        "Lines To Delete\n===============\ninterface eth3\n ip address 198.51.100.1/26\n"
+        "ip route 198.51.100.0/24 blackhole\n\n"
+        "Lines To Add\n============\ninterface lo\n ipv6 address 2001:db8::1/128\ninterface lo\n"
+        " ipv6 ospf6 passive\nipv6 route 2001:db8::/32 blackhole\n"
+    )
+    unified = (
+        "--- /etc/kea/kea-dhcp4.conf (running)\n+++ /etc/kea/kea-dhcp4.conf (intended)\n@@ -1,2 +1,2 @@\n"
+        ' {\n-  "a": 1\n+  "a": 2\n+  "b": 3\n'
+    )
+    assert change_counts(delta) == (3, 2)
+    assert change_counts(unified) == (2, 1)
+    assert change_counts(delta + unified + "service tayga: stopped -> running\n") == (5, 3)
+    assert change_counts("") == (0, 0)

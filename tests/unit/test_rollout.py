@@ -130,6 +130,16 @@ def test_diff_changes_nothing(inventory: Path) -> None:
     assert all(not MockDriver.devices[n].files for n in NODES)
 
 
+def test_the_option_108_rollback_note_appears_only_when_devices_are_past_it(inventory: Path) -> None:
+    def notes(stage: str) -> list[str]:
+        return [n for n in rollout(inventory).diff(get_stage(stage)).notes if "V6ONLY_WAIT" in n]
+
+    assert notes("dual-stack") == []  # nothing applied yet: no client has option 108
+    assert rollout(inventory).apply(get_stage("ipv6-mostly")).state == "applied"
+    assert notes("dual-stack") and notes("dual-stack")[0].startswith("on a rollback to dual-stack from ipv6-mostly")
+    assert notes("ipv6-only") == []  # forward: nothing to warn about
+
+
 def test_a_diff_with_an_unreachable_device_is_an_error_naming_it(inventory: Path) -> None:
     MockDriver.devices["dns64"] = MockDevice(unreachable=True)
     with pytest.raises(PilotError) as info:

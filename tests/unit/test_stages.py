@@ -142,7 +142,7 @@ def test_stateful_segment_gets_the_m_flag_and_a_pool_and_stateless_does_not(tmp_
 def test_rollback_stages_warn_about_v6only_wait(stage: str) -> None:
     inputs = load_inputs(ROOT / "containerlab.yml", ROOT / "inventory/intent.yml", ROOT / "inventory/addresses.yml")
     result = render_stage(inputs, get_stage(stage), templates=ROOT / "templates", check=False)
-    assert any("regains IPv4 only after its V6ONLY_WAIT (300 s" in note for note in result.notes)
+    assert any("or after its V6ONLY_WAIT (300 s" in note for note in result.notes)
 
 
 def test_services_follow_the_stage() -> None:

@@ -127,14 +127,13 @@ def _print_devices(report: Any) -> None:
     table = Table(box=None, pad_edge=False)
     for column in ("device", "transport", "push", "changes", "error"):
         table.add_column(column)
+    from pilot.drivers.frr import change_counts
+
     for d in report.devices:
-        lines = [
-            line for line in d.diff.splitlines() if line and line[0] in "+-" and not line.startswith(("+++", "---"))
-        ]
-        changes = (
-            f"{sum(1 for x in lines if x[0] == '+')}+ {sum(1 for x in lines if x[0] == '-')}-"
-            if lines
-            else ("services" if d.diff else "-")
+        added, removed = change_counts(d.diff)
+        services = any(line.startswith("service ") for line in d.diff.splitlines())
+        changes = " ".join([f"{added}+ {removed}-"] * bool(added or removed) + ["services"] * services) or (
+            "changed" if d.diff else "-"
         )
         table.add_row(*(Text(v) for v in (d.name, d.transport, d.push, changes, d.error)))
     out.print(table)
@@ -158,7 +157,8 @@ def _finish(report: Any, as_json: bool) -> None:
     else:
         for note in report.notes:
             err.print(f"[yellow]note:[/] {Text(note)}")
-        _print_devices(report)
+        if report.devices:  # verify pushes nothing: no device table
+            _print_devices(report)
         _print_checks("checks", report.checks)
         _print_checks("after the rollback", report.after_rollback)
         colour = "green" if report.ok else "red"

@@ -58,6 +58,9 @@ def render_stage(
     return result
 
 
+ROLLBACK_108 = "on a rollback to "  # the note that matters only when devices are at a later stage
+
+
 def _notes(inputs: Inputs, stage: Stage, rendered: Sequence[RenderedDevice]) -> list[str]:
     # The same note on a thousand routers is one line naming a few of them, not a thousand lines.
     by_text: dict[str, list[str]] = {}
@@ -72,8 +75,9 @@ def _notes(inputs: Inputs, stage: Stage, rendered: Sequence[RenderedDevice]) -> 
     if later_108 and not stage.option108:
         wait = inputs.intent.province.v6only_wait
         notes.append(
-            f"rolled back to {stage.name} from {later_108[0].name}, a client that received option 108 regains "
-            f"IPv4 only after its V6ONLY_WAIT ({wait} s, province.v6only_wait)"
+            f"{ROLLBACK_108}{stage.name} from {later_108[0].name}: a client that received option 108 regains "
+            f"IPv4 when its DHCP client starts again (pilot restarts those it manages) or after its "
+            f"V6ONLY_WAIT ({wait} s, province.v6only_wait)"
         )
     if inputs.plan.new:
         notes.append(

@@ -32,7 +32,7 @@ from pilot.rollout.inventory import Host, Inventory
 from pilot.rollout.plan import RunPlan, plan_run
 from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
 from pilot.rollout.restore import verify_restored
-from pilot.stages import get_stage
+from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
 from pilot.verify import CheckResult, SshShell, build_pack, run_pack
 
@@ -117,7 +117,9 @@ class Rollout:
             run = journal.start_run(
                 "diff", stage.name, self.opt.limit, str(self.inv.directory), [h.name for h in plan.hosts]
             )
-            report = RunReport(run.id, "diff", stage.name, "running", notes=list(plan.notes))
+            report = RunReport(
+                run.id, "diff", stage.name, "running", notes=_relevant_notes(plan, journal.device_stages(run.inventory))
+            )
             try:
                 bundles = plan.bundles(f"diff-{run.id}")
                 self.progress.phase("comparing running and intended configurations")
@@ -176,7 +178,8 @@ class Rollout:
             lock.note(run.id)  # a second run on this inventory is told which run holds it
             if unfinished is not None and (resume or command == "rollback"):
                 journal.resolve(unfinished.id, run.id)
-            report = RunReport(run.id, command, stage.name, "running", notes=list(plan.notes))
+            notes = _relevant_notes(plan, journal.device_stages(inventory))
+            report = RunReport(run.id, command, stage.name, "running", notes=notes)
             try:
                 self._apply(journal, plan, report, previous)
             except BaseException as exc:
@@ -508,6 +511,18 @@ class Rollout:
         report.state, report.detail = state, detail
         journal.finish_run(report.run_id, state, detail)
         journal.event(report.run_id, f"{state}: {detail}")
+
+
+def _relevant_notes(plan: RunPlan, at: Mapping[str, Any]) -> list[str]:
+    """The render's notes that concern this run: the one about a rollback past option 108 only when
+    some device of the run is at a stage that sends it."""
+    from pilot.render import ROLLBACK_108
+
+    hosts = {h.name for h in plan.hosts}
+    after_108 = any(
+        d.stage and d.stage in stage_names() and get_stage(d.stage).option108 for n, d in at.items() if n in hosts
+    )
+    return [n for n in plan.notes if after_108 or not n.startswith(ROLLBACK_108)]
 
 
 def _common_stage(stages: Mapping[str, Any], names: Sequence[str]) -> str | None:
