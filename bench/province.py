@@ -92,7 +92,7 @@ def generate(
             "ipv6": "2001:db8::/32",
             "ipv4": "198.51.100.0/24",
             "domain": "province.test",
-            **({"ospf_hello": 1, "ospf_dead": 4} if fast_ospf else {}),
+            **({"ospf_hello": 1, "ospf_dead": 4, "ospf_retransmit": 1} if fast_ospf else {}),
         },
         "services": {"dns64": "dns64", "nat64": "nat64", "dhcp": "dhcp", "portal": "portal"},
         "internet": {

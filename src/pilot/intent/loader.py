@@ -123,7 +123,16 @@ class _Reader:
                 "set both, e.g. ospf_hello: 1 and ospf_dead: 4",
             )
         return Province(
-            p.name, p.asn, as_v6(v6), as_v4(v4), p.domain, p.v6only_wait, p.ra_interval, p.ospf_hello, p.ospf_dead
+            p.name,
+            p.asn,
+            as_v6(v6),
+            as_v4(v4),
+            p.domain,
+            p.v6only_wait,
+            p.ra_interval,
+            p.ospf_hello,
+            p.ospf_dead,
+            p.ospf_retransmit,
         )
 
     def _services(self, s: schema.ServicesDef) -> Services:

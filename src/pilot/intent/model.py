@@ -27,6 +27,7 @@ class Province:
     ra_interval: int
     ospf_hello: int | None = None
     ospf_dead: int | None = None
+    ospf_retransmit: int | None = None  # LSA and LS request retransmission on router links (s)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class ProvinceDef(_Strict):
     # OSPF hello and dead intervals on router links (seconds); unset keeps the platform's defaults.
     ospf_hello: int | None = Field(default=None, ge=1, le=65535)
     ospf_dead: int | None = Field(default=None, ge=1, le=65535)
+    ospf_retransmit: int | None = Field(default=None, ge=1, le=65535)
 
 
 class ServicesDef(_Strict):

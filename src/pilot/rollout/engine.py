@@ -105,11 +105,19 @@ class Rollout:
         self._pool: dict[str, Pusher] = {}  # this run's pushers, by transport
         self._run_id: int | None = None
         self._shell: SshShell | None = None
+        self._log: tuple[Journal, int, float] | None = None  # where phases are logged, and since when
+
+    def _phase(self, text: str) -> None:
+        """Tell the user, and the run's log: `pilot show` then says where a slow run spent its time."""
+        self.progress.phase(text)
+        if self._log is not None:
+            journal, run, since = self._log
+            journal.event(run, f"{text} (at {time.monotonic() - since:.1f} s)")
 
     # -- diff ---------------------------------------------------------------------------------------
     def diff(self, stage: Stage) -> RunReport:
         start = time.monotonic()
-        self.progress.phase(f"rendering {stage.name}")
+        self._phase(f"rendering {stage.name}")
         plan = plan_run(
             self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
         )
@@ -117,12 +125,13 @@ class Rollout:
             run = journal.start_run(
                 "diff", stage.name, self.opt.limit, str(self.inv.directory), [h.name for h in plan.hosts]
             )
+            self._log = (journal, run.id, start)
             report = RunReport(
                 run.id, "diff", stage.name, "running", notes=_relevant_notes(plan, journal.device_stages(run.inventory))
             )
             try:
                 bundles = plan.bundles(f"diff-{run.id}")
-                self.progress.phase("comparing running and intended configurations")
+                self._phase("comparing running and intended configurations")
                 outcomes = self._each(plan.hosts, run.id, lambda p, b: p.diff(b), bundles)
                 failed = []
                 for host in plan.hosts:
@@ -146,6 +155,7 @@ class Rollout:
                 raise
             finally:
                 self._close_connections()
+                self._log = None
             journal.finish_run(run.id, report.state, report.detail)
             if failed:
                 raise self._unreachable(failed, run.id)
@@ -169,13 +179,14 @@ class Rollout:
                     f"run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted: devices may be mid-change",
                     fix=f"pilot apply --resume (re-applies {unfinished.stage}), or pilot rollback --to <stage>",
                 )
-            self.progress.phase(f"rendering {stage.name}")
+            self._phase(f"rendering {stage.name}")
             plan = plan_run(self.inv, stage, self.opt.limit, self.opt.templates, check=self.opt.validate)
             previous = _common_stage(journal.device_stages(inventory), [h.name for h in plan.hosts])
             run = journal.start_run(
                 "resume" if resume else command, stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts]
             )
             lock.note(run.id)  # a second run on this inventory is told which run holds it
+            self._log = (journal, run.id, start)
             if unfinished is not None and (resume or command == "rollback"):
                 journal.resolve(unfinished.id, run.id)
             notes = _relevant_notes(plan, journal.device_stages(inventory))
@@ -190,6 +201,7 @@ class Rollout:
                 raise
             finally:
                 self._close_connections()
+                self._log = None
             report.seconds = round(time.monotonic() - start, 2)
             return report
 
@@ -203,7 +215,7 @@ class Rollout:
         devices = {d.name: d for d in report.devices}
         journal.event(run, f"{report.command} {plan.stage.name} on {len(plan.hosts)} devices")
 
-        self.progress.phase("backing up and comparing every device")
+        self._phase("backing up and comparing every device")
         inspected = self._each(plan.hosts, run, lambda p, b: p.inspect(b), bundles)
         backups: dict[str, dict[str, Any]] = {}
         unreachable = []
@@ -230,7 +242,7 @@ class Rollout:
             self._finish(journal, report, "cancelled", "not confirmed: nothing was changed")
             return
 
-        self.progress.phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
+        self._phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
         clients = plan.clients()
         failed: list[str] = []
         waves = ([h for h in to_push if h.name not in clients], [h for h in to_push if h.name in clients])
@@ -239,6 +251,7 @@ class Rollout:
                 continue
             if number == 1 and waves[0]:
                 self._converged(plan)
+                self._phase(f"pushing {plan.stage.name} to the {len(wave)} clients")
             outcomes = self._each(wave, run, lambda p, b: p.apply(b), {h.name: bundles[h.name] for h in wave})
             for h in wave:
                 o = outcomes[h.name]
@@ -262,7 +275,7 @@ class Rollout:
             )
             return
 
-        self.progress.phase(f"verifying {plan.stage.name}")
+        self._phase(f"verifying {plan.stage.name}")
         checks = self._verify(journal, plan, plan.stage, report, "verify")
         bad = [c for c in checks if not c.passed]
         if bad:
@@ -288,7 +301,7 @@ class Rollout:
         if not self.opt.rollback:
             self._finish(journal, report, "failed", why + " (no rollback: --no-rollback)")
             return
-        self.progress.phase(f"rolling back {len(pushed)} devices to their backups")
+        self._phase(f"rolling back {len(pushed)} devices to their backups")
         outcomes = self._restore(plan, pushed, run)
         devices = {d.name: d for d in report.devices}
         for h in pushed:
@@ -297,7 +310,7 @@ class Rollout:
             if not o.ok:
                 devices[h.name].error = o.error
             journal.set_push(run, h.name, devices[h.name].push, o.error)
-        self.progress.phase("checking that every device is back as it was")
+        self._phase("checking that every device is back as it was")
         restored = verify_restored(self, pushed, backups, run)
         for result in restored:
             journal.record_check(
@@ -314,7 +327,7 @@ class Rollout:
             self.progress.check(result)
         report.after_rollback += restored
         if previous is not None:
-            self.progress.phase(f"verifying {previous} again")
+            self._phase(f"verifying {previous} again")
             report.after_rollback += self._verify(journal, plan, get_stage(previous), report, "after-rollback")
         back = all(r.passed for r in report.after_rollback) and all(devices[h.name].push == "restored" for h in pushed)
         self._finish(
@@ -335,7 +348,7 @@ class Rollout:
         seconds. BGP to the ISPs is not on that path; the verification waits for it."""
         if self.opt.checker is not None:
             return
-        self.progress.phase("waiting for routing to converge")
+        self._phase("waiting for routing to converge")
         checks = [c for c in build_pack(plan.inputs.intent, plan.inputs.plan, plan.stage) if c.name.startswith("ospf")]
         run_pack(checks, self._probe_shell(), deadline=60)
 
@@ -380,15 +393,17 @@ class Rollout:
                 self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
             )
             run = journal.start_run("verify", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
+            self._log = (journal, run.id, start)
             report = RunReport(run.id, "verify", stage.name, "running")
             try:
-                self.progress.phase(f"verifying {stage.name}")
+                self._phase(f"verifying {stage.name}")
                 checks = self._verify(journal, plan, stage, report, "verify")
             except BaseException as exc:
                 journal.finish_run(run.id, "failed", _why(exc))
                 raise
             finally:
                 self._close_connections()
+                self._log = None
             bad = [c for c in checks if not c.passed]
             state = "verify-failed" if bad else "verified"
             self._finish(
@@ -455,12 +470,20 @@ class Rollout:
         """Run `action` on every transport at once (routers and Linux hosts in parallel)."""
         groups = self._pushers(hosts, run)
         out: dict[str, Outcome] = {}
+        took: list[str] = []
+
+        def timed(pusher: Pusher, group: Sequence[Host]) -> dict[str, Outcome]:
+            start = time.monotonic()
+            try:
+                return action(pusher, {h.name: bundles[h.name] for h in group})
+            finally:
+                took.append(f"{pusher.transport} {len(group)} in {time.monotonic() - start:.1f} s")
+
         with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
-            futures = [
-                pool.submit(action, pusher, {h.name: bundles[h.name] for h in group}) for pusher, group in groups
-            ]
-            for future in futures:
+            for future in [pool.submit(timed, pusher, group) for pusher, group in groups]:
                 out.update(future.result())
+        if self._log is not None:  # which transport a slow step waited for
+            self._log[0].event(self._log[1], "  devices by transport: " + ", ".join(sorted(took)))
         for h in hosts:
             out.setdefault(h.name, Outcome(h.name, False, error="no result"))
         return out
@@ -476,6 +499,7 @@ class Rollout:
                 continue
             if number == 1 and waves[0]:
                 self._converged(plan)
+                self._phase(f"restoring the {len(wave)} clients")
             names = {h.name: "" for h in wave}
             out.update(self._each(wave, run, lambda p, b: p.restore(list(b), str(run)), names))
         for h in hosts:

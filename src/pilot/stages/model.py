@@ -37,6 +37,7 @@ class OspfInterface:
     point_to_point: bool = False
     hello: int | None = None  # seconds; None keeps the platform's default
     dead: int | None = None
+    retransmit: int | None = None  # None keeps the platform's default (5 s on FRR)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,13 @@ def province_router(ctx: Context, name: str) -> Device:
         if key not in router_links:
             continue
         own, addr, far, _ = plan.links[key].end(name)
-        p2p = OspfInterface(area, point_to_point=True, hello=intent.province.ospf_hello, dead=intent.province.ospf_dead)
+        p2p = OspfInterface(
+            area,
+            point_to_point=True,
+            hello=intent.province.ospf_hello,
+            dead=intent.province.ospf_dead,
+            retransmit=intent.province.ospf_retransmit,
+        )
         interfaces.append(
             Interface(
                 own.interface,
