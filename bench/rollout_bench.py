@@ -102,6 +102,14 @@ def pilot_part(rounds: int, work: Path) -> None:
         pilot("lab", "down", "--name", lab, "--force", check=False)
 
 
+def phases(journal: Path, run_id: int) -> list[str]:
+    """Where the run spent its time: the phases and per-transport timings pilot logged for it."""
+    from pilot.journal import Journal
+
+    with Journal.open(journal) as j:
+        return [text.strip() for _, text in j.events(run_id) if "(at " in text or "by transport" in text]
+
+
 def generated_part(rounds: int, work: Path, routers: int, workers: int) -> None:
     lab = "bench-gen50"
     out = work / "generated"
@@ -138,6 +146,8 @@ def generated_part(rounds: int, work: Path, routers: int, workers: int) -> None:
             f"passed); peak RSS {max(d_peak, a_peak)} MB",
             flush=True,
         )
+        for line in phases(work / "generated-journal.sqlite", apply["run_id"]):
+            print(f"      {line}")
         diffs.append(d_seconds)
         applies.append(a_seconds)
         peaks.append(max(d_peak, a_peak))

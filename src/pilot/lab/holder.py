@@ -29,7 +29,10 @@ from pilot.topology.model import Bind
 
 # Overlays give each node a private, writable view of these host directories; writes land in the node's
 # directory (node_dir/etc, node_dir/var/log, ...), so a node's files are easy to find from the host.
-OVERLAYS = ("/etc", "/var/lib", "/var/log", "/root")
+OVERLAYS = ("/etc", "/var/lib", "/var/log")
+# Directories that start empty in every node, kept in the node's directory: root's home must not be the
+# host's, whose dotfiles (a PATH through pyenv shims, say) would run in every SSH session of the lab.
+PRIVATE = ("/root",)
 # /var/tmp too: FRR keeps per-daemon directories there named by PID, and PIDs repeat across nodes.
 TMPFS = {"/run": "mode=755,size=64m", "/tmp": "mode=1777,size=256m", "/var/tmp": "mode=1777,size=64m"}
 HOLDER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -243,6 +246,8 @@ def _mount_private(spec: HolderSpec, path_fds: list[int]) -> None:
         rel = target.lstrip("/")
         upper, work = spec.node_dir / rel, spec.node_dir / ".work" / rel
         linux.mount("overlay", target, "overlay", 0, f"lowerdir={target},upperdir={upper},workdir={work}")
+    for target in PRIVATE:
+        linux.mount(str(spec.node_dir / target.lstrip("/")), target, None, linux.MS_BIND)
     for target, options in TMPFS.items():
         linux.mount("tmpfs", target, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, options)
     for directory, mode in (("/run/sshd", 0o755), ("/run/lock", 0o1777), ("/run/frr", 0o755)):
@@ -256,10 +261,10 @@ def _mount_private(spec: HolderSpec, path_fds: list[int]) -> None:
 def _bind(bind: Bind, fd: int) -> None:
     target = Path(bind.target)
     if not target.exists():
-        if not any(str(target).startswith(p + "/") for p in (*OVERLAYS, *TMPFS)):
+        if not any(str(target).startswith(p + "/") for p in (*OVERLAYS, *PRIVATE, *TMPFS)):
             raise RuntimeError(
                 f"bind target {target} does not exist in the node; bind onto an existing path or one under "
-                + ", ".join((*OVERLAYS, *TMPFS))
+                + ", ".join((*OVERLAYS, *PRIVATE, *TMPFS))
             )
         target.parent.mkdir(parents=True, exist_ok=True)
         if bind.source.is_dir():

@@ -1,6 +1,7 @@
 """Prepare a node's directory on the host before its holder starts.
 
-The node's /etc, /var/lib, /var/log and /root are overlays whose upper layers live here. Files put here
+The node's /etc, /var/lib and /var/log are overlays whose upper layers live here; its /root is the
+empty directory root/ here (not the host's home). Files put here
 now (hostname, sshd config and keys, FRR's daemons file) are simply there when the node boots. An upper
 directory lends its owner and mode to the merged directory, so each one copies the host directory's.
 """
@@ -12,7 +13,7 @@ import pwd
 import shutil
 from pathlib import Path
 
-from pilot.lab.holder import OVERLAYS
+from pilot.lab.holder import OVERLAYS, PRIVATE
 from pilot.lab.roles import FRR_DAEMONS
 from pilot.lab.sshkeys import KeyPair, sshd_config_text, write_private
 
@@ -22,6 +23,8 @@ def prepare(node_dir: Path, node: str, *, mgmt_address: str, host_key: KeyPair, 
         rel = target.lstrip("/")
         _mkdir_like(node_dir, rel)
         (node_dir / ".work" / rel).mkdir(parents=True, exist_ok=True)
+    for target in PRIVATE:
+        (node_dir / target.lstrip("/")).mkdir(mode=0o700, parents=True, exist_ok=True)
     etc = node_dir / "etc"
     (etc / "hostname").write_text(node + "\n")
     (etc / "hosts").write_text(f"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{node}\n")

@@ -56,7 +56,7 @@ class LabPaths:
         return self.ssh_dir / "config"
 
     def node_dir(self, node: str) -> Path:
-        """The node's private files: overlay upper dirs that mirror its /etc, /var/lib, /var/log, /root."""
+        """The node's private files: overlay upper dirs of its /etc, /var/lib, /var/log; its /root."""
         return self.root / "nodes" / node
 
     # -- kernel object names --------------------------------------------------------------------
