@@ -233,7 +233,7 @@ def test_a_device_the_intent_does_not_describe_is_refused(inventory: Path) -> No
         rollout(inventory).apply(get_stage("ipv4"))
     assert not os.path.exists(load_inventory(inventory).journal_path) or all(
         MockDriver.devices.get(n) is None for n in NODES
-    )
+    ), {n: d.files for n, d in MockDriver.devices.items()}  # nothing reached any device
 
 
 def test_limit(inventory: Path) -> None:

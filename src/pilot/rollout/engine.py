@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,15 +243,8 @@ class Rollout:
             return
 
         self._phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
-        clients = plan.clients()
         failed: list[str] = []
-        waves = ([h for h in to_push if h.name not in clients], [h for h in to_push if h.name in clients])
-        for number, wave in enumerate(waves):
-            if not wave:
-                continue
-            if number == 1 and waves[0]:
-                self._converged(plan)
-                self._phase(f"pushing {plan.stage.name} to the {len(wave)} clients")
+        for wave in self._waves(plan, to_push, f"pushing {plan.stage.name} to the {{}} clients"):
             outcomes = self._each(wave, run, lambda p, b: p.apply(b), {h.name: bundles[h.name] for h in wave})
             for h in wave:
                 o = outcomes[h.name]
@@ -488,18 +481,25 @@ class Rollout:
             out.setdefault(h.name, Outcome(h.name, False, error="no result"))
         return out
 
+    def _waves(self, plan: RunPlan, hosts: Sequence[Host], clients_phase: str) -> Iterator[list[Host]]:
+        """Routers, switch and servers first; then, once routing has converged, the clients, which
+        reconnect (DHCP) to a network that is whole. A caller that stops iterating skips the clients."""
+        clients = plan.clients()
+        first = [h for h in hosts if h.name not in clients]
+        second = [h for h in hosts if h.name in clients]
+        if first:
+            yield first
+        if second:
+            if first:
+                self._converged(plan)
+                self._phase(clients_phase.format(len(second)))
+            yield second
+
     def _restore(self, plan: RunPlan, hosts: Sequence[Host], run: int) -> dict[str, Outcome]:
         """Put back the backups in the same two waves as the push: a client restored before its DHCP
         server would renew its lease from the configuration being rolled back."""
-        clients = plan.clients()
-        waves = ([h for h in hosts if h.name not in clients], [h for h in hosts if h.name in clients])
         out: dict[str, Outcome] = {}
-        for number, wave in enumerate(waves):
-            if not wave:
-                continue
-            if number == 1 and waves[0]:
-                self._converged(plan)
-                self._phase(f"restoring the {len(wave)} clients")
+        for wave in self._waves(plan, hosts, "restoring the {} clients"):
             names = {h.name: "" for h in wave}
             out.update(self._each(wave, run, lambda p, b: p.restore(list(b), str(run)), names))
         for h in hosts:
