@@ -1,7 +1,8 @@
 """The address rule every lab address obeys.
 
-Lab addresses come only from documentation ranges. This machine's own uplink uses 192.0.2.0/24 and
-fd00::/64, and a lab address there leaks packets to the real network, so those are refused by name.
+Lab addresses come only from documentation ranges: an allow-list, anything outside it is refused. The
+development machines' own uplink sits in IPv4 TEST-NET-1 and a ULA /64, which the list leaves out on
+purpose: a lab address there would leak packets to the real network.
 """
 
 from __future__ import annotations

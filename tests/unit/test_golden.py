@@ -17,7 +17,7 @@ from pilot.inputs import load_inputs
 from pilot.render import render_stage, write_output
 from pilot.stages import stage_names
 from pilot.stages.catalog import get_stage
-from testroot import ROOT
+from testroot import PILOT_NODES, ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -52,21 +52,6 @@ def test_rendering_matches_golden_files(stage: str, tmp_path: Path) -> None:
 
 
 def test_every_stage_and_node_has_golden_files() -> None:
-    nodes = {
-        "isp1",
-        "isp2",
-        "v4web",
-        "core",
-        "dns64",
-        "nat64",
-        "dhcp",
-        "portal",
-        "dost-rtr",
-        "dost-sw",
-        "pc1",
-        "pc2",
-        "legacy1",
-        "rogue1",
-    }
+    nodes = set(PILOT_NODES)
     for stage in stage_names():
         assert {p.name for p in (GOLDEN / stage).iterdir()} == nodes

@@ -20,24 +20,9 @@ from pilot.rollout.engine import Options, Rollout
 from pilot.rollout.inventory import load_inventory
 from pilot.stages import get_stage
 from pilot.verify import CheckResult
-from testroot import ROOT
+from testroot import PILOT_NODES, ROOT
 
-NODES = [
-    "isp1",
-    "isp2",
-    "v4web",
-    "core",
-    "dns64",
-    "nat64",
-    "dhcp",
-    "portal",
-    "dost-rtr",
-    "dost-sw",
-    "pc1",
-    "pc2",
-    "legacy1",
-    "rogue1",
-]
+NODES = PILOT_NODES
 
 
 @pytest.fixture
