@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pilot.errors import LabError
-from pilot.lab.clab import Completed, ContainerlabBackend, parse_inspect
+from pilot.lab.clab import ContainerlabBackend, parse_inspect
+from pilot.transport.result import Completed
 from pilot.topology import load_topology
 
 

@@ -21,6 +21,7 @@ from pilot.cli.common import (
     resolve_lab,
 )
 from pilot.errors import PilotError
+from pilot.inputs import DEFAULT_INTENT, DEFAULT_RECORD
 
 app = typer.Typer(
     help=(
@@ -181,8 +182,8 @@ def inventory(
     out_dir: Path | None = typer.Option(
         None, "--out", "-o", help="Directory to write (default: inventory/labs/<lab>)."
     ),
-    intent: Path = typer.Option(Path("inventory/intent.yml"), "--intent", "-i", help="Intent the stages come from."),
-    record: Path = typer.Option(Path("inventory/addresses.yml"), "--record", "-r", help="Its address record."),
+    intent: Path = typer.Option(DEFAULT_INTENT, "--intent", "-i", help="Intent the stages come from."),
+    record: Path = typer.Option(DEFAULT_RECORD, "--record", "-r", help="Its address record."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Write a Nornir SimpleInventory (hosts.yaml, groups.yaml, defaults.yaml) for the lab's nodes.

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pilot.errors import LabError
@@ -23,15 +22,9 @@ from pilot.lab.backend import DownReport, LabStatus, NodeStatus, Progress, no_pr
 from pilot.lab.state import RUNNING, LabState, NodeState
 from pilot.topology import load_topology
 from pilot.topology.model import Topology
+from pilot.transport.result import Completed
 
 DOCKER_SOCKET = "/var/run/docker.sock"
-
-
-@dataclass(frozen=True)
-class Completed:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 Runner = Callable[[Sequence[str]], Completed]

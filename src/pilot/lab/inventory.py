@@ -12,10 +12,8 @@ from typing import Any
 
 import yaml
 
+from pilot.inputs import DEFAULT_INTENT, DEFAULT_RECORD
 from pilot.lab.backend import LabStatus
-
-DEFAULT_INTENT = Path("inventory/intent.yml")
-DEFAULT_RECORD = Path("inventory/addresses.yml")
 
 ROLE_GROUPS = {"router": "routers", "switch": "switches", "service": "services", "client": "clients"}
 

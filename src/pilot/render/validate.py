@@ -62,20 +62,22 @@ def validate(
 ) -> list[Issue]:
     """Validate every device's files; `interfaces(device)` gives [(name, [addr/len, ...])] to create."""
     jobs = jobs or os.cpu_count() or 2
-    checked = [d for d in devices if any(f.validate for f in d.files)]
-    direct = [d for d in checked if all(f.validate in FILE_ONLY for f in d.files if f.validate)]
-    pending = [d for d in checked if d not in direct]
+    direct: list[RenderedDevice] = []  # every validated file checks on its own
+    pending: list[RenderedDevice] = []  # some file needs the device's interfaces: a sandbox
+    for d in devices:
+        wanted = [f.validate for f in d.files if f.validate]
+        if wanted:
+            (direct if all(v in FILE_ONLY for v in wanted) else pending).append(d)
     issues: list[Issue] = []
     with tempfile.TemporaryDirectory(prefix="pilot-validate-") as scratch, ThreadPoolExecutor(jobs) as pool:
         futures = [
-            pool.submit(_run, f, str(Path(scratch) / f"{n}-{i}"))
+            (d.device.name, pool.submit(_run, f, str(Path(scratch) / f"{n}-{i}")))
             for n, d in enumerate(direct)
             for i, f in enumerate(d.files)
             if f.validate
         ]
-        owners = [d.device.name for d in direct for f in d.files if f.validate]
         issues += _sandboxes(pending, interfaces, jobs)
-        for owner, future in zip(owners, futures, strict=True):
+        for owner, future in futures:
             issues += [Issue(owner, r["path"], r["validator"], r["message"]) for r in future.result()]
     return issues
 

@@ -34,7 +34,7 @@ from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
 from pilot.rollout.restore import verify_restored
 from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
-from pilot.verify import CheckResult, SshShell, build_pack, run_pack
+from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
 
 
 class Progress(Protocol):
@@ -342,8 +342,7 @@ class Rollout:
         if self.opt.checker is not None:
             return
         self._phase("waiting for routing to converge")
-        checks = [c for c in build_pack(plan.inputs.intent, plan.inputs.plan, plan.stage) if c.name.startswith("ospf")]
-        run_pack(checks, self._probe_shell(), deadline=60)
+        run_pack(interior_routing(plan.inputs.intent, plan.inputs.plan, plan.stage), self._probe_shell(), deadline=60)
 
     def _verify(
         self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str

@@ -46,17 +46,17 @@ def province_router(ctx: Context, name: str) -> Device:
         )
     ]
     router_links = ctx.router_link_keys
+    p2p = OspfInterface(
+        area,
+        point_to_point=True,
+        hello=intent.province.ospf_hello,
+        dead=intent.province.ospf_dead,
+        retransmit=intent.province.ospf_retransmit,
+    )
     for key in ctx.links_of(name):
         if key not in router_links:
             continue
         own, addr, far, _ = plan.links[key].end(name)
-        p2p = OspfInterface(
-            area,
-            point_to_point=True,
-            hello=intent.province.ospf_hello,
-            dead=intent.province.ospf_dead,
-            retransmit=intent.province.ospf_retransmit,
-        )
         interfaces.append(
             Interface(
                 own.interface,

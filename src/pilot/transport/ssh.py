@@ -18,6 +18,7 @@ from typing import Any
 import paramiko
 
 from pilot.errors import PilotError
+from pilot.transport.result import Completed
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,6 @@ class DeviceError(PilotError):
 
 # paramiko logs every failed handshake with a traceback on stderr; pilot reports errors itself.
 logging.getLogger("paramiko").setLevel(logging.CRITICAL)
-
-
-@dataclass(frozen=True)
-class Completed:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 class Session:

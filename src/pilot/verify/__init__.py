@@ -1,7 +1,7 @@
 """Verification packs: real probes, per stage, on the network's own nodes."""
 
-from pilot.verify.checks import build_pack
+from pilot.verify.checks import build_pack, interior_routing
 from pilot.verify.model import Check, CheckResult
 from pilot.verify.runner import SshShell, run_pack
 
-__all__ = ["Check", "CheckResult", "SshShell", "build_pack", "run_pack"]
+__all__ = ["Check", "CheckResult", "SshShell", "build_pack", "interior_routing", "run_pack"]

@@ -72,17 +72,22 @@ def _clients(intent: Intent) -> dict[str, str]:
 # -- routing ----------------------------------------------------------------------------------------
 
 
-def _routing(intent: Intent, plan: Plan, stage: Stage) -> list[Check]:
+def interior_routing(intent: Intent, plan: Plan, stage: Stage) -> list[Check]:
+    """The OSPF adjacencies of the stage: what clients need before they ask DHCP again."""
     checks = []
     for link in intent.router_links:
         lp = plan.links[link.key]
         a, b = link.a.node, link.b.node
+        rid = str(plan.router_id(b))
         if lp.a.ipv4 is not None:
-            rid = str(plan.router_id(b))
             checks.append(Check(f"ospf {a}~{b}", a, f"OSPFv2 neighbour {b} ({rid}) Full", _ospf(rid), timeout=45))
         if stage.ipv6:
-            rid = str(plan.router_id(b))
             checks.append(Check(f"ospf6 {a}~{b}", a, f"OSPFv3 neighbour {b} ({rid}) Full", _ospf6(rid), timeout=45))
+    return checks
+
+
+def _routing(intent: Intent, plan: Plan, stage: Stage) -> list[Check]:
+    checks = interior_routing(intent, plan, stage)
     for op in intent.internet.operators:
         for own, far in op.uplinks:
             _, _, _, peer = plan.links[f"{own}~{far}"].end(own.node)
@@ -175,7 +180,7 @@ def _client_checks(intent: Intent, plan: Plan, stage: Stage, role: str, name: st
                     f"option108 {name}",
                     name,
                     "no IPv4: the client honours option 108 (IPv6-Only Preferred)",
-                    _no_ipv4(name, iface),
+                    _no_ipv4(iface),
                     timeout=20,
                 )
             )
@@ -213,7 +218,7 @@ def _client_checks(intent: Intent, plan: Plan, stage: Stage, role: str, name: st
                 f"no-ipv4 {name}",
                 name,
                 "no IPv4 address and no IPv4 default route (IPv6-only)",
-                _no_ipv4(name, iface),
+                _no_ipv4(iface),
                 timeout=20,
             )
         )
@@ -291,7 +296,7 @@ def _dhcpv6_lease(iface: str, first: IPv6Address, last: IPv6Address) -> Probe:
     return probe
 
 
-def _no_ipv4(node: str, iface: str) -> Probe:
+def _no_ipv4(iface: str) -> Probe:
     def probe(shell: Shell, node: str) -> tuple[bool, str]:
         addresses = _addresses(shell, node, iface, "ipv4")
         default = shell.run(node, "ip -4 route show default").stdout.strip()
@@ -405,18 +410,14 @@ def _first_hop_security(intent: Intent, rogue: str, victim: str, listener: str) 
         capture = f"/tmp/pilot-shield-{rogue}.txt"
         shell.run(
             listener,
-            f"rm -f {capture}; (timeout 6 tcpdump -l -n -i {listen_if} -c 2 'udp and dst port 546 and src host {_link_local(shell, rogue, rogue_if)}' > {capture} 2>&1 &)",
+            f"rm -f {capture}; (timeout 6 tcpdump -l -n -i {listen_if} -c 2 'udp and dst port 546 and src host {_link_local(shell, rogue, rogue_if)}' > {capture} 2>&1 &); "
+            + _wait_for(capture, "listening on"),
+            timeout=10,
         )
-        for _ in range(50):  # until tcpdump listens (bounded)
-            if "listening on" in shell.run(listener, f"cat {capture}").stdout:
-                break
         for sport in (547, 5470):  # a DHCPv6 server message, then a control datagram from another port
             shell.run(rogue, f"python3 - {sport} {target}%{rogue_if} 546 <<'EOF'\n{udp}\nEOF", timeout=10)
-        seen = ""
-        for _ in range(50):
-            seen = shell.run(listener, f"cat {capture}").stdout
-            if ".5470 >" in seen:
-                break
+        # The control datagram comes last: once it is in, the server message had its chance.
+        seen = shell.run(listener, f"{_wait_for(capture, '.5470 >')}; cat {capture}", timeout=10).stdout
         from_547, control = ".547 >" in seen, ".5470 >" in seen
         ok = control and not from_547
         return (
@@ -444,6 +445,13 @@ def _first_hop_security(intent: Intent, rogue: str, victim: str, listener: str) 
             needs=(listener,),
         ),
     ]
+
+
+def _wait_for(path: str, text: str, seconds: int = 3) -> str:
+    """A shell command that waits, on the node itself, until `path` contains `text` (at most `seconds`):
+    one SSH round trip instead of polling from here."""
+    loop = f"until grep -qF {shlex.quote(text)} {path} 2>/dev/null; do sleep 0.05; done"
+    return f"timeout {seconds} sh -c {shlex.quote(loop)}"
 
 
 def _counter(shell: Shell, switch: str, comment: str) -> int:

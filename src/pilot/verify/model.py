@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pilot.transport.ssh import Completed
+from pilot.transport.result import Completed
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from pilot.transport.ssh import Completed, DeviceError, Session, Target
+from pilot.transport.result import Completed
+from pilot.transport.ssh import DeviceError, Session, Target
 from pilot.verify.model import Check, CheckResult
 
 RETRY_INTERVAL = 0.5
