@@ -10,8 +10,8 @@ import pytest
 
 from pilot.errors import LabError
 from pilot.lab.clab import ContainerlabBackend, parse_inspect
-from pilot.transport.result import Completed
 from pilot.topology import load_topology
+from pilot.transport.result import Completed
 
 
 class Recorder:
