@@ -149,10 +149,11 @@ def _bgp(family: str, peer: str) -> Probe:
 
 
 def _addresses(
-    shell: Shell, node: str, iface: str, family: str
+    shell: Shell, node: str, iface: str, family: str, scope: str = "global"
 ) -> list[ipaddress.IPv4Interface | ipaddress.IPv6Interface]:
+    """The interface's usable addresses (DAD finished) of one family and scope, as the node reports them."""
     flag = "-4" if family == "ipv4" else "-6"
-    out = shell.run(node, f"ip {flag} -j addr show dev {shlex.quote(iface)} scope global").stdout
+    out = shell.run(node, f"ip {flag} -j addr show dev {shlex.quote(iface)} scope {scope}").stdout
     found = []
     for link in json.loads(out or "[]"):
         for a in link.get("addr_info", []):
@@ -162,6 +163,8 @@ def _addresses(
 
 
 def _client_checks(intent: Intent, plan: Plan, stage: Stage, role: str, name: str, seg: Segment) -> list[Check]:
+    if role in ("rogue", "legacy"):
+        return []  # the rogue has the first-hop security checks, the IPv4-only client _legacy()
     iface = next(a.interface for a in seg.hosts if a.host == name)
     sp = plan.segments[seg.key]
     has_v4 = sp.ipv4 is not None and (not seg.is_user or stage.ipv4_users)
@@ -170,8 +173,6 @@ def _client_checks(intent: Intent, plan: Plan, stage: Stage, role: str, name: st
     assert portal_segment is not None  # the intent loader requires every service on a segment
     portal = plan.segments[portal_segment.key].hosts[intent.services.portal]
     checks: list[Check] = []
-    if role in ("rogue", "legacy"):
-        return checks
     gets_108 = role == "option108" and stage.option108 and seg.is_user
     if has_v4 and sp.ipv4 is not None:
         if gets_108:
@@ -470,9 +471,5 @@ def _counter(shell: Shell, switch: str, comment: str) -> int:
 
 
 def _link_local(shell: Shell, node: str, iface: str) -> str:
-    out = shell.run(node, f"ip -6 -j addr show dev {shlex.quote(iface)} scope link").stdout
-    for link in json.loads(out or "[]"):
-        for a in link.get("addr_info", []):
-            if a.get("local"):
-                return str(a["local"])
-    return ""
+    found = _addresses(shell, node, iface, "ipv6", scope="link")
+    return str(found[0].ip) if found else ""
