@@ -233,3 +233,38 @@ def test_secrets_in_the_inventory_are_refused(inventory: Path) -> None:
     (inventory / "defaults.yaml").write_text(yaml.safe_dump(defaults))
     with pytest.raises(PilotError, match="secrets never live in the inventory"):
         load_inventory(inventory)
+
+
+@pytest.mark.parametrize("sends", [False, True])
+def test_the_pack_knows_whether_the_rendered_routers_send_pref64(inventory: Path, tmp_path: Path, sends: bool) -> None:
+    """FRR 8.4 cannot put PREF64 in an RA; a platform that can flips what verification expects."""
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    platform = templates / "frr" / "platform.yml"
+    platform.write_text(platform.read_text().replace("pref64: false", f"pref64: {str(sends).lower()}", 1))
+    seen: list[bool] = []
+
+    def check(inv, plan, stage, capable):  # type: ignore[no-untyped-def]
+        seen.append(capable)
+        return [CheckResult("fake", "pc1", "works", "works", True, 0.01)]
+
+    for stage in ("ipv4", "ipv6-mostly"):
+        assert rollout(inventory, checker=check, templates=templates).apply(get_stage(stage)).state == "applied"
+    assert seen == [False, sends]  # ipv4 sends no PREF64 anywhere
+    assert (" ipv6 nd nat64 2001:db8:0:6464::/96" in files("dost-rtr")["/etc/frr/frr.conf"]) is sends
+
+
+def test_a_fault_inside_a_run_leaves_the_journal_saying_failed(inventory: Path) -> None:
+    """Whatever stops diff or verify half-way, the run does not stay 'running' in the journal."""
+    assert rollout(inventory).apply(get_stage("ipv4")).state == "applied"
+
+    def broken(inv, plan, stage, capable):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # the operator's Ctrl-C while the probes run
+
+    with pytest.raises(KeyboardInterrupt):
+        rollout(inventory, checker=broken).verify(get_stage("ipv4"))
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        run = journal.runs(limit=1)[0]
+        assert (run.command, run.state) == ("verify", "failed") and run.detail

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -114,6 +115,22 @@ class Rollout:
             journal, run, since = self._log
             journal.event(run, f"{text} (at {time.monotonic() - since:.1f} s)")
 
+    @contextmanager
+    def _running(self, journal: Journal, report: RunReport, start: float) -> Iterator[None]:
+        """The body of a started run: its phases go to the run's log; whatever stops it early, the
+        journal says the run failed (unless the body already recorded how it ended, as a rollback does),
+        and the run's connections close."""
+        self._log = (journal, report.run_id, start)
+        try:
+            yield
+        except BaseException as exc:
+            if report.state == "running":
+                journal.finish_run(report.run_id, "failed", _why(exc))
+            raise
+        finally:
+            self._close_connections()
+            self._log = None
+
     # -- diff ---------------------------------------------------------------------------------------
     def diff(self, stage: Stage) -> RunReport:
         start = time.monotonic()
@@ -122,14 +139,11 @@ class Rollout:
             self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
         )
         with Journal.open(self.inv.journal_path) as journal:
-            run = journal.start_run(
-                "diff", stage.name, self.opt.limit, str(self.inv.directory), [h.name for h in plan.hosts]
-            )
-            self._log = (journal, run.id, start)
-            report = RunReport(
-                run.id, "diff", stage.name, "running", notes=_relevant_notes(plan, journal.device_stages(run.inventory))
-            )
-            try:
+            inventory = str(self.inv.directory)
+            notes = _relevant_notes(plan, journal.device_stages(inventory))
+            run = journal.start_run("diff", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
+            report = RunReport(run.id, "diff", stage.name, "running", notes=notes)
+            with self._running(journal, report, start):
                 bundles = plan.bundles(f"diff-{run.id}")
                 self._phase("comparing running and intended configurations")
                 outcomes = self._each(plan.hosts, run.id, lambda p, b: p.diff(b), bundles)
@@ -148,14 +162,9 @@ class Rollout:
                     journal.set_diff(run.id, host.name, dev.diff)
                     if not o.ok:
                         failed.append(f"{host.name}: {o.error}")
-                report.state = "failed" if failed else "diffed"
-                report.detail = "; ".join(failed)
-            except BaseException as exc:
-                journal.finish_run(run.id, "failed", _why(exc))
-                raise
-            finally:
-                self._close_connections()
-                self._log = None
+            # Connections closed: record how the run ended.
+            report.state = "failed" if failed else "diffed"
+            report.detail = "; ".join(failed)
             journal.finish_run(run.id, report.state, report.detail)
             if failed:
                 raise self._unreachable(failed, run.id)
@@ -185,23 +194,15 @@ class Rollout:
             run = journal.start_run(
                 "resume" if resume else command, stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts]
             )
+            report = RunReport(run.id, command, stage.name, "running")
             lock.note(run.id)  # a second run on this inventory is told which run holds it
-            self._log = (journal, run.id, start)
-            if unfinished is not None and (resume or command == "rollback"):
-                journal.resolve(unfinished.id, run.id)
-            notes = _relevant_notes(plan, journal.device_stages(inventory))
-            report = RunReport(run.id, command, stage.name, "running", notes=notes)
-            try:
+            # Whatever stops the run, the journal says so: the devices' own transactions have completed
+            # or restored themselves, and `pilot status` asks them for the truth.
+            with self._running(journal, report, start):
+                if unfinished is not None and (resume or command == "rollback"):
+                    journal.resolve(unfinished.id, run.id)
+                report.notes = _relevant_notes(plan, journal.device_stages(inventory))  # after resolve: it counts
                 self._apply(journal, plan, report, previous)
-            except BaseException as exc:
-                # Whatever stopped us, the journal says so: the devices' own transactions have completed
-                # or restored themselves, and `pilot status` asks them for the truth.
-                if report.state == "running":
-                    journal.finish_run(run.id, "failed", _why(exc))
-                raise
-            finally:
-                self._close_connections()
-                self._log = None
             report.seconds = round(time.monotonic() - start, 2)
             return report
 
@@ -347,13 +348,7 @@ class Rollout:
     def _verify(
         self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str
     ) -> list[CheckResult]:
-        from pilot.render.platforms import load_platform, templates_dir
-
-        directory = templates_dir(self.opt.templates).resolve()
-        routers = {
-            plan.rendered[h.name].device.platform for h in plan.hosts if plan.rendered[h.name].device.role == "router"
-        }
-        capable = bool(routers) and all(load_platform(directory, p).can("pref64") for p in routers)
+        capable = _sends_pref64(plan)
         if self.opt.checker is not None:
             results = self.opt.checker(self.inv, plan, stage, capable)
         else:
@@ -385,17 +380,10 @@ class Rollout:
                 self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
             )
             run = journal.start_run("verify", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
-            self._log = (journal, run.id, start)
             report = RunReport(run.id, "verify", stage.name, "running")
-            try:
+            with self._running(journal, report, start):
                 self._phase(f"verifying {stage.name}")
                 checks = self._verify(journal, plan, stage, report, "verify")
-            except BaseException as exc:
-                journal.finish_run(run.id, "failed", _why(exc))
-                raise
-            finally:
-                self._close_connections()
-                self._log = None
             bad = [c for c in checks if not c.passed]
             state = "verify-failed" if bad else "verified"
             self._finish(
@@ -534,6 +522,19 @@ class Rollout:
         report.state, report.detail = state, detail
         journal.finish_run(report.run_id, state, detail)
         journal.event(report.run_id, f"{state}: {detail}")
+
+
+def _sends_pref64(plan: RunPlan) -> bool:
+    """Whether the rendered routers put PREF64 in their RAs: the render left it out (and said so) where
+    the platform cannot, and then the pack checks that hosts find the prefix through DNS64 instead."""
+    ras = [
+        i.ra
+        for r in plan.rendered.values()
+        if r.device.router is not None
+        for i in r.device.router.interfaces
+        if i.ra is not None
+    ]
+    return any(ra.pref64 for ra in ras) and not any(ra.pref64_unsupported for ra in ras)
 
 
 def _relevant_notes(plan: RunPlan, at: Mapping[str, Any]) -> list[str]:
