@@ -268,3 +268,73 @@ def test_a_fault_inside_a_run_leaves_the_journal_saying_failed(inventory: Path) 
     with Journal.open(load_inventory(inventory).journal_path) as journal:
         run = journal.runs(limit=1)[0]
         assert (run.command, run.state) == ("verify", "failed") and run.detail
+
+
+def _interrupt_push_to(monkeypatch: pytest.MonkeyPatch, device: str, exc: BaseException) -> None:
+    original = MockDriver.commit_config
+
+    def commit(self, *args, **kw):  # type: ignore[no-untyped-def]
+        if self.name == device:
+            raise exc
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(MockDriver, "commit_config", commit)
+
+
+def test_ctrl_c_mid_push_leaves_the_run_interrupted_until_resumed(
+    inventory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The routers are pushed, then Ctrl-C while the clients are: no rollback ran, so the journal must
+    not say the devices are where they were, and the next apply must not start over them."""
+    assert rollout(inventory).apply(get_stage("ipv4")).state == "applied"
+    _interrupt_push_to(monkeypatch, "pc1", KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        rollout(inventory).apply(get_stage("dual-stack"))
+    inv = load_inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        stopped = journal.runs(limit=1)[0]
+        assert stopped.state == "interrupted" and "mid-push" in stopped.detail
+        assert journal.unfinished(str(inventory)) is not None
+        # pushed, never verified: the stage recorded is flagged as possibly stale
+        assert journal.device_stages(str(inventory))["core"].interrupted_run == stopped.id
+    with pytest.raises(PilotError, match=f"run {stopped.id} .* was interrupted"):
+        rollout(inventory).apply(get_stage("dual-stack"))
+    monkeypatch.undo()
+    report = rollout(inventory).apply(get_stage("ipv4"), resume=True)
+    assert (report.state, report.stage) == ("applied", "dual-stack")
+    with Journal.open(inv.journal_path) as journal:
+        assert journal.get_run(stopped.id).resolved_by == report.run_id
+        assert {s.stage for s in journal.device_stages(str(inventory)).values()} == {"dual-stack"}
+
+
+def test_a_resume_that_changes_nothing_leaves_the_interrupted_run_to_resume(
+    inventory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupt_push_to(monkeypatch, "pc1", KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        rollout(inventory).apply(get_stage("ipv4"))
+    monkeypatch.undo()
+    MockDriver.devices["dns64"].unreachable = True
+    with pytest.raises(PilotError, match="unreachable"):
+        rollout(inventory).apply(get_stage("ipv4"), resume=True)
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        assert journal.unfinished(str(inventory)) is not None  # still there to resume
+
+
+def test_a_transport_raising_fails_its_devices_and_the_run_rolls_back(
+    inventory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error escaping a pusher is a failed push (rolled back, journaled), not a traceback."""
+    assert rollout(inventory).apply(get_stage("ipv4")).state == "applied"
+    from pilot.rollout.push import NapalmPusher
+
+    def broken(self, bundles):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the SSH channel closed")
+
+    monkeypatch.setattr(NapalmPusher, "apply", broken)
+    report = rollout(inventory).apply(get_stage("dual-stack"))
+    assert report.state == "rolled-back", report.detail
+    assert "RuntimeError: the SSH channel closed" in report.detail
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        assert journal.get_run(report.run_id).state == "rolled-back"
+        assert journal.unfinished(str(inventory)) is None

@@ -151,6 +151,15 @@ class Journal:
                 (state, redact(detail), time.time(), run_id),
             )
 
+    def interrupt(self, run_id: int, detail: str) -> None:
+        """End a changing run that stopped after its push began: like a run whose owner died, it blocks
+        further applies until resumed or rolled back, and its unfinished devices count as unknown."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE runs SET state = ?, detail = ?, finished = ? WHERE id = ?",
+                (INTERRUPTED, redact(detail), time.time(), run_id),
+            )
+
     def get_run(self, run_id: int) -> Run:
         rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         if not rows:

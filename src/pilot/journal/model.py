@@ -9,7 +9,9 @@ COMMANDS = frozenset({"apply", "rollback", "verify", "diff", "resume", "lab-rebu
 CHANGING_COMMANDS = ("apply", "rollback", "resume")
 
 RUNNING = "running"
-INTERRUPTED = "interrupted"  # set by `recover` only: the owner died without finishing
+# The run stopped while devices may be mid-change: its owner died (`recover`), or stopped it after the
+# push began (`interrupt`: Ctrl-C, an error). `apply --resume` or a rollback must deal with it.
+INTERRUPTED = "interrupted"
 # How a run ends (`finish_run`).
 FINAL_STATES = frozenset(
     {

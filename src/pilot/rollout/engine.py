@@ -107,6 +107,8 @@ class Rollout:
         self._run_id: int | None = None
         self._shell: SshShell | None = None
         self._log: tuple[Journal, int, float] | None = None  # where phases are logged, and since when
+        self._pushing = False  # the run has begun changing devices: stopping now leaves them mid-change
+        self._resolves: int | None = None  # the interrupted run this one takes over once it pushes
 
     def _phase(self, text: str) -> None:
         """Tell the user, and the run's log: `pilot show` then says where a slow run spent its time."""
@@ -124,12 +126,19 @@ class Rollout:
         try:
             yield
         except BaseException as exc:
-            if report.state == "running":
+            if report.state == "running" and self._pushing:
+                report.state = "interrupted"
+                journal.interrupt(
+                    report.run_id,
+                    f"{_why(exc)}; devices may have been left mid-push: pilot apply --resume, or pilot rollback --to <stage>",
+                )
+            elif report.state == "running":
                 journal.finish_run(report.run_id, "failed", _why(exc))
             raise
         finally:
             self._close_connections()
             self._log = None
+            self._pushing, self._resolves = False, None
 
     # -- diff ---------------------------------------------------------------------------------------
     def diff(self, stage: Stage) -> RunReport:
@@ -200,8 +209,10 @@ class Rollout:
             # or restored themselves, and `pilot status` asks them for the truth.
             with self._running(journal, report, start):
                 if unfinished is not None and (resume or command == "rollback"):
-                    journal.resolve(unfinished.id, run.id)
-                report.notes = _relevant_notes(plan, journal.device_stages(inventory))  # after resolve: it counts
+                    # Taken over only once this run pushes: if it stops before (unreachable, not
+                    # confirmed), the interrupted run still blocks and its devices stay unknown.
+                    self._resolves = unfinished.id
+                report.notes = _relevant_notes(plan, journal.device_stages(inventory))
                 self._apply(journal, plan, report, previous)
             report.seconds = round(time.monotonic() - start, 2)
             return report
@@ -243,6 +254,9 @@ class Rollout:
             self._finish(journal, report, "cancelled", "not confirmed: nothing was changed")
             return
 
+        self._pushing = True
+        if self._resolves is not None:
+            journal.resolve(self._resolves, run)
         self._phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
         failed: list[str] = []
         for wave in self._waves(plan, to_push, f"pushing {plan.stage.name} to the {{}} clients"):
@@ -456,6 +470,8 @@ class Rollout:
             start = time.monotonic()
             try:
                 return action(pusher, {h.name: bundles[h.name] for h in group})
+            except Exception as exc:  # a transport's fault fails its devices; the other's results still count
+                return {h.name: Outcome(h.name, False, error=_why(exc)) for h in group}
             finally:
                 took.append(f"{pusher.transport} {len(group)} in {time.monotonic() - start:.1f} s")
 
