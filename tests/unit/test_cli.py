@@ -51,3 +51,15 @@ def test_bad_name_option(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
 def test_unknown_backend(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pilot_topology) -> None:
     assert run(monkeypatch, "lab", "up", "-t", str(pilot_topology), "--backend", "vagrant") == 2
     assert "unknown lab backend 'vagrant'" in capsys.readouterr().err
+
+
+def test_the_apply_question_keeps_stdout_for_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """`apply --json` without --yes: the device table and the question go to stderr, never stdout."""
+    from pilot.cli.rollout import _confirm
+    from pilot.rollout.engine import DeviceReport, RunReport
+
+    report = RunReport(7, "apply", "dual-stack", "running", devices=[DeviceReport("core", "napalm", "+ ipv6 x\n")])
+    assert _confirm(report) is False  # no terminal under pytest: not confirmed
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "core" in captured.err and "not confirmed" in captured.err

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -95,12 +96,13 @@ class LiveProgress:
 
 
 def _confirm(report: Any) -> bool:
-    _print_devices(report)
+    # The question and what it asks about go to stderr: with --json, stdout holds only the JSON.
+    _print_devices(report, err)
     if not (os.isatty(0) and err.is_terminal):
         err.print("not confirmed: no terminal to ask on (pass --yes for a non-interactive run)")
         return False
     changed = sum(1 for d in report.devices if d.diff)
-    return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False)
+    return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False, err=True)
 
 
 def _options(limit: str | None, yes: bool, rollback: bool, workers: int, templates: Path | None, progress: Any) -> Any:
@@ -123,7 +125,7 @@ def _report_json(report: Any) -> dict[str, Any]:
     return data
 
 
-def _print_devices(report: Any) -> None:
+def _print_devices(report: Any, console: Console = out) -> None:
     table = Table(box=None, pad_edge=False)
     for column in ("device", "transport", "push", "changes", "error"):
         table.add_column(column)
@@ -136,7 +138,7 @@ def _print_devices(report: Any) -> None:
             "changed" if d.diff else "-"
         )
         table.add_row(*(Text(v) for v in (d.name, d.transport, d.push, changes, d.error)))
-    out.print(table)
+    console.print(table)
 
 
 def _print_checks(title: str, checks: list[Any]) -> None:
