@@ -11,8 +11,8 @@ from pilot.lab.netlink import HostRoute
 from pilot.topology.loader import _Reader
 from pilot.yamlsrc import loads
 
-# What this machine's uplink looks like: the lab must never land there.
-UPLINK = [HostRoute(ip_network("192.0.2.0/24"), "eth0"), HostRoute(ip_network("fd00::/64"), "eth0")]
+# Routes the host already has (an uplink, drawn from documentation ranges): the lab must land beside them.
+UPLINK = [HostRoute(ip_network("203.0.113.0/24"), "eth0"), HostRoute(ip_network("2001:db8:ffff::/64"), "eth0")]
 
 
 def topo(mgmt_block: str = "", nodes: str = "{a: {}, b: {}, c: {}}", name: str = "lab1"):
