@@ -145,19 +145,18 @@ class Journal:
 
     def finish_run(self, run_id: int, state: str, detail: str = "") -> None:
         _check(state, FINAL_STATES, "final state")
-        with self._write() as db:
-            db.execute(
-                "UPDATE runs SET state = ?, detail = ?, finished = ? WHERE id = ?",
-                (state, redact(detail), time.time(), run_id),
-            )
+        self._end(run_id, state, detail)
 
     def interrupt(self, run_id: int, detail: str) -> None:
         """End a changing run that stopped after its push began: like a run whose owner died, it blocks
         further applies until resumed or rolled back, and its unfinished devices count as unknown."""
+        self._end(run_id, INTERRUPTED, detail)
+
+    def _end(self, run_id: int, state: str, detail: str) -> None:
         with self._write() as db:
             db.execute(
                 "UPDATE runs SET state = ?, detail = ?, finished = ? WHERE id = ?",
-                (INTERRUPTED, redact(detail), time.time(), run_id),
+                (state, redact(detail), time.time(), run_id),
             )
 
     def get_run(self, run_id: int) -> Run:

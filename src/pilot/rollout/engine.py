@@ -108,7 +108,6 @@ class Rollout:
         self._shell: SshShell | None = None
         self._log: tuple[Journal, int, float] | None = None  # where phases are logged, and since when
         self._pushing = False  # the run has begun changing devices: stopping now leaves them mid-change
-        self._resolves: int | None = None  # the interrupted run this one takes over once it pushes
 
     def _phase(self, text: str) -> None:
         """Tell the user, and the run's log: `pilot show` then says where a slow run spent its time."""
@@ -120,25 +119,25 @@ class Rollout:
     @contextmanager
     def _running(self, journal: Journal, report: RunReport, start: float) -> Iterator[None]:
         """The body of a started run: its phases go to the run's log; whatever stops it early, the
-        journal says the run failed (unless the body already recorded how it ended, as a rollback does),
-        and the run's connections close."""
+        journal says so (unless the body already recorded how it ended, as a rollback does): `failed`
+        before any device changed, `interrupted` after, and the run's connections close."""
         self._log = (journal, report.run_id, start)
         try:
             yield
         except BaseException as exc:
-            if report.state == "running" and self._pushing:
+            if report.state != "running":
+                raise
+            if self._pushing:
                 report.state = "interrupted"
-                journal.interrupt(
-                    report.run_id,
-                    f"{_why(exc)}; devices may have been left mid-push: pilot apply --resume, or pilot rollback --to <stage>",
-                )
-            elif report.state == "running":
+                why = f"{_why(exc)}; devices may have been left mid-push: pilot apply --resume, or pilot rollback --to <stage>"
+                journal.interrupt(report.run_id, why)
+            else:
                 journal.finish_run(report.run_id, "failed", _why(exc))
             raise
         finally:
             self._close_connections()
             self._log = None
-            self._pushing, self._resolves = False, None
+            self._pushing = False
 
     # -- diff ---------------------------------------------------------------------------------------
     def diff(self, stage: Stage) -> RunReport:
@@ -207,17 +206,18 @@ class Rollout:
             lock.note(run.id)  # a second run on this inventory is told which run holds it
             # Whatever stops the run, the journal says so: the devices' own transactions have completed
             # or restored themselves, and `pilot status` asks them for the truth.
+            takes_over = unfinished.id if unfinished is not None and (resume or command == "rollback") else None
             with self._running(journal, report, start):
-                if unfinished is not None and (resume or command == "rollback"):
-                    # Taken over only once this run pushes: if it stops before (unreachable, not
-                    # confirmed), the interrupted run still blocks and its devices stay unknown.
-                    self._resolves = unfinished.id
                 report.notes = _relevant_notes(plan, journal.device_stages(inventory))
-                self._apply(journal, plan, report, previous)
+                self._apply(journal, plan, report, previous, takes_over)
             report.seconds = round(time.monotonic() - start, 2)
             return report
 
-    def _apply(self, journal: Journal, plan: RunPlan, report: RunReport, previous: str | None) -> None:
+    def _apply(
+        self, journal: Journal, plan: RunPlan, report: RunReport, previous: str | None, takes_over: int | None
+    ) -> None:
+        """`takes_over`: the interrupted run this one resolves, once it begins pushing; if it stops before
+        (unreachable, not confirmed), that run still blocks and its devices stay unknown."""
         run = report.run_id
         bundles = plan.bundles(str(run))
         for host in plan.hosts:
@@ -255,8 +255,8 @@ class Rollout:
             return
 
         self._pushing = True
-        if self._resolves is not None:
-            journal.resolve(self._resolves, run)
+        if takes_over is not None:
+            journal.resolve(takes_over, run)
         self._phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
         failed: list[str] = []
         for wave in self._waves(plan, to_push, f"pushing {plan.stage.name} to the {{}} clients"):
