@@ -59,7 +59,7 @@ class Lab:
 
     def report(self, *args: str, expect: int = 0) -> dict[str, Any]:
         result = self.run(*args, "--json")
-        assert result.returncode == expect, (result.returncode, result.stderr[-3000:], result.stdout[-3000:])
+        assert result.returncode == expect, (result.returncode, result.stderr[-3000:], why(result.stdout))
         data: dict[str, Any] = json.loads(result.stdout)
         return data
 
@@ -75,6 +75,25 @@ class Lab:
     def file(self, node: str, path: str) -> str:
         result = lab_exec(self.name, node, "cat", path)
         return result.stdout if result.returncode == 0 else f"<missing: {result.stderr.strip()}>"
+
+
+def why(stdout: str) -> Any:
+    """A failed run's report, reduced to what explains it: its state and detail, the failed checks and
+    the devices that did not end well."""
+    try:
+        report = json.loads(stdout)
+    except ValueError:
+        return stdout[-3000:]
+    return {
+        "state": report.get("state"),
+        "detail": report.get("detail"),
+        "failed": {
+            c["name"]: c["observed"]
+            for c in report.get("checks", []) + report.get("after_rollback", [])
+            if not c["passed"]
+        },
+        "devices": {d["name"]: (d["push"], d["error"]) for d in report.get("devices", []) if d["error"]},
+    }
 
 
 @pytest.fixture(scope="module")

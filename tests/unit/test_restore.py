@@ -49,16 +49,18 @@ def test_the_comparison_bundle_runs_no_hook_but_asks_for_the_running_configurati
         "files": [{"path": "/etc/frr/frr.conf", "text": "x", "hook": "frr-reload", "service": "frr"}],
         "services": {"frr": True},
         "frr_running": BEFORE,
-        "restart_always": ["frr"],
+        "reconnect": ["frr"],
+        "expect": {"owner": "frr", "links": {"eth1": {"up": True, "addresses": ["2001:db8::1/64"]}}},
     }
     bundle = as_bundle(backup, "7-check")
     assert [f["hook"] for f in bundle["files"]] == [None]
-    assert bundle["frr_running"] is True and bundle["restart_always"] == []
+    assert bundle["frr_running"] is True and bundle["reconnect"] == []
+    assert bundle["expect"] == backup["expect"]  # the live state recorded before the run is compared too
     assert "frr_running" not in as_bundle(dict(backup, frr_running=None), "7-check")
 
 
 def test_change_counts_read_frr_deltas_and_unified_diffs() -> None:
-    from pilot.drivers.frr import change_counts
+    from pilot.agent.diffs import change_counts
 
     delta = (
         "Lines To Delete\n===============\ninterface eth3\n ip address 198.51.100.1/26\n"

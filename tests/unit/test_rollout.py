@@ -99,14 +99,22 @@ def test_apply_pushes_every_device_and_records_the_run(inventory: Path) -> None:
         assert [c.name for c in journal.checks(report.run_id)] == ["fake ipv4"]
 
 
-def test_a_second_apply_of_the_same_stage_changes_nothing_but_the_clients(inventory: Path) -> None:
+def test_a_second_apply_of_the_same_stage_changes_nothing(inventory: Path) -> None:
     rollout(inventory).apply(get_stage("dual-stack"))
     pushes = {n: MockDriver.devices[n].pushes for n in NODES}
     report = rollout(inventory).apply(get_stage("dual-stack"))
-    assert report.state == "applied"
-    assert {d.name for d in report.devices if d.push == "unchanged"} == set(NODES) - {"pc1", "pc2", "legacy1", "rogue1"}
-    # Clients are pushed again: they reconnect at each stage switch (dhcpcd restarts).
-    assert MockDriver.devices["core"].pushes == pushes["core"]
+    assert report.state == "applied" and report.detail.startswith("0 devices changed")
+    assert {d.name for d in report.devices if d.push == "unchanged"} == set(NODES)
+    assert {n: MockDriver.devices[n].pushes for n in NODES} == pushes  # clients are not reconnected either
+    assert MockDriver.devices["pc1"].reconnects == 1
+
+
+def test_clients_reconnect_when_their_stage_changes_even_if_their_files_do_not(inventory: Path) -> None:
+    rollout(inventory).apply(get_stage("dual-stack"))
+    report = rollout(inventory).apply(get_stage("ipv6-mostly"))
+    pc1 = next(d for d in report.devices if d.name == "pc1")
+    assert pc1.push == "pushed" and "reconnect: stage dual-stack -> ipv6-mostly: dhcpcd restarts" in pc1.diff
+    assert MockDriver.devices["pc1"].reconnects == 2
 
 
 def test_diff_changes_nothing(inventory: Path) -> None:

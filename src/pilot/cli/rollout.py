@@ -129,14 +129,10 @@ def _print_devices(report: Any, console: Console = out) -> None:
     table = Table(box=None, pad_edge=False)
     for column in ("device", "transport", "push", "changes", "error"):
         table.add_column(column)
-    from pilot.drivers.frr import change_counts
+    from pilot.agent.diffs import summary
 
     for d in report.devices:
-        added, removed = change_counts(d.diff)
-        services = any(line.startswith("service ") for line in d.diff.splitlines())
-        changes = " ".join([f"{added}+ {removed}-"] * bool(added or removed) + ["services"] * services) or (
-            "changed" if d.diff else "-"
-        )
+        changes = summary(d.diff)
         table.add_row(*(Text(v) for v in (d.name, d.transport, d.push, changes, d.error)))
     console.print(table)
 
@@ -178,12 +174,18 @@ def diff(
     inventory: Path | None = InventoryOpt,
     templates: Path | None = TemplatesOpt,
     workers: int = WorkersOpt,
+    exit_code: bool = typer.Option(
+        False, "--exit-code", help="Exit with status 1 when any device differs (for cron drift checks)."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Show, per device, the unified diff from its running configuration to the stage's. Changes nothing.
+    """Show, per device, what applying the stage would change on it. Changes nothing.
 
-    FRR routers: frr-reload.py's own delta (what would be added and removed), through NAPALM's
-    compare_config; other files: unified diffs; services that would start or stop.
+    Compares the running device, not only its files: FRR routers show frr-reload.py's delta against
+    FRR's running configuration (through NAPALM's compare_config); other files show unified diffs;
+    then services that would start or stop, live-state drift (`live:` lines: an address, link, route,
+    bridge port, sysctl or nftables table that is not as the configuration says) and clients that would
+    reconnect because their stage changes. With --exit-code, exit status 1 when anything differs.
     """
     from pilot.rollout.engine import Rollout
     from pilot.stages import get_stage
@@ -197,6 +199,8 @@ def diff(
             if d.diff:
                 out.print(Text(d.diff.rstrip()))
     _finish(report, as_json)
+    if exit_code and report.differs:
+        raise typer.Exit(1)
 
 
 def apply(
@@ -274,11 +278,18 @@ def verify(
 
 def status(
     inventory: Path | None = InventoryOpt,
-    ask: bool = typer.Option(True, "--ask/--no-ask", help="Ask each device what it last applied (over SSH)."),
+    ask: bool = typer.Option(
+        True,
+        "--ask/--no-ask",
+        help="Ask each device (over SSH) what it last applied and whether it still runs its recorded stage.",
+    ),
+    templates: Path | None = TemplatesOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """The stage each device is at and its last run; devices an interrupted run may have left mid-change
-    are marked, and (by default) each device is asked what it last applied, which is the truth."""
+    are marked. By default each device is also asked what it last applied (the truth after a crash) and
+    compared with its recorded stage, as `pilot diff` would: a device changed by hand since is marked
+    DRIFTED. --no-ask reads the journal only (works on a read-only journal)."""
     from pilot.journal import Journal
     from pilot.lab import procs
     from pilot.rollout.devicestate import ask_devices
@@ -290,6 +301,7 @@ def status(
         unfinished = journal.unfinished(str(inv.directory))
         last = journal.runs(limit=1)
     told = ask_devices(inv) if ask else {}
+    drift = _drift(inv, stages, templates) if ask else {}
     rows = []
     for name, host in inv.hosts.items():
         known = stages.get(name)
@@ -300,6 +312,7 @@ def status(
                 "stage": known.describe() if known else "never applied",
                 "run": known.run_id if known else None,
                 "device_says": told.get(name),
+                "live": drift.get(name),
             }
         )
     if as_json:
@@ -313,16 +326,21 @@ def status(
         )
         return
     table = Table(box=None, pad_edge=False)
-    for column in ("device", "transport", "stage (journal)", "run", "last changed on the device"):
+    for column in ("device", "transport", "stage (journal)", "run", "last changed on the device", "live"):
         table.add_column(column)
     for r in rows:
         table.add_row(
             *(
-                Text(str(v if v is not None else "-"))
-                for v in (r["device"], r["transport"], r["stage"], r["run"], r["device_says"])
+                Text(str(v if v is not None else "-"), style="red" if v and str(v).startswith("DRIFTED") else "")
+                for v in (r["device"], r["transport"], r["stage"], r["run"], r["device_says"], r["live"])
             )
         )
     out.print(table)
+    drifted = sorted({str(stages[r["device"]].stage) for r in rows if str(r["live"] or "").startswith("DRIFTED")})
+    if drifted:
+        out.print(
+            f"[red]some devices no longer run their recorded stage[/]: pilot diff --stage {drifted[0]} shows what differs, pilot apply --stage {drifted[0]} repairs it"
+        )
     if unfinished is not None:
         out.print(
             f"[red]run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted[/]: pilot apply --resume, or pilot rollback --to <stage>"
@@ -331,6 +349,23 @@ def status(
         run = last[0]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started))
         out.print(f"last run: {run.id} {run.command} {run.stage or ''} {run.state} ({when}, {run.user})")
+
+
+def _drift(inv: Any, stages: Any, templates: Path | None) -> dict[str, str]:
+    """Each device at a known stage compared with that stage, as `pilot diff` does: `in sync`, or
+    `DRIFTED: <summary>`, or why it could not be compared."""
+    from pilot.agent.diffs import summary
+    from pilot.rollout.engine import Options, Rollout
+
+    known = {n: str(s.stage) for n, s in stages.items() if n in inv.hosts and s.stage and not s.unknown}
+    if not known:
+        return {}
+    outcomes = Rollout(inv, Options(templates=templates, validate=False)).drift(known)
+    out = {}
+    for name, o in outcomes.items():
+        text = str(o.data or "") if o.ok else ""
+        out[name] = (f"DRIFTED: {summary(text)}" if text else "in sync") if o.ok else f"cannot tell: {o.error}"
+    return out
 
 
 def history(

@@ -19,6 +19,7 @@ from napalm.base import NetworkDriver
 from napalm.base.exceptions import CommitError, ConnectionException, MergeConfigException, ReplaceConfigException
 
 from pilot import agent, faults
+from pilot.agent.diffs import render_diff
 from pilot.transport.ssh import DeviceError, Session, Target
 
 FRR_CONF = "/etc/frr/frr.conf"
@@ -261,44 +262,5 @@ def _as_bundle(config: str, node: str) -> dict[str, Any]:
             }
         ],
         "services": {"frr": True},
-        "restart_always": [],
+        "reconnect": [],
     }
-
-
-def render_diff(data: dict[str, Any] | None) -> str:
-    """The agent's structured diff as text: FRR's delta and file diffs, then service changes."""
-    if not data:
-        return ""
-    parts = [text.rstrip() for _, text in sorted(data.get("files", {}).items())]
-    for name, change in sorted(data.get("services", {}).items()):
-        now = "running" if change["running"] else "stopped"
-        wanted = "running" if change["wanted"] else "stopped"
-        parts.append(f"service {name}: {now} -> {wanted}")
-    return "\n".join(p for p in parts if p) + ("\n" if parts else "")
-
-
-def change_counts(diff: str) -> tuple[int, int]:
-    """(lines added, lines removed) in render_diff()'s text: unified diffs count their +/- lines;
-    frr-reload.py's delta lists each command under "Lines To Add"/"Lines To Delete", after the line
-    of the stanza it belongs to (which is context, not a change, when an indented command follows)."""
-    added = removed = 0
-    section: str | None = None  # "+" or "-" inside frr-reload.py's delta, None in a unified diff
-    lines = diff.splitlines()
-    for i, line in enumerate(lines):
-        if line.startswith(("Lines To Add", "Lines To Delete")):
-            section = "+" if "Add" in line else "-"
-            continue
-        if not line.strip() or set(line.strip()) <= {"="}:
-            continue
-        if line.startswith(("--- ", "+++ ", "@@")) or line.startswith("service "):
-            section = None
-            continue
-        if section is None:
-            sign = line[0]
-        elif line[0] == " " or not (i + 1 < len(lines) and lines[i + 1].startswith(" ")):
-            sign = section
-        else:
-            continue  # a stanza line followed by its command
-        added += sign == "+"
-        removed += sign == "-"
-    return added, removed

@@ -26,6 +26,8 @@ class MockDevice:
     fail_restore: bool = False
     backups: dict[str, dict[str, Any]] = field(default_factory=dict)  # run -> what it replaced
     pushes: int = 0
+    stage: str | None = None  # the stage its last transaction applied (the agent's state.json)
+    reconnects: int = 0  # times its clients' services restarted because the stage changed
 
 
 class MockDriver(NetworkDriver):  # type: ignore[misc]
@@ -76,7 +78,7 @@ class MockDriver(NetworkDriver):  # type: ignore[misc]
             "node": self.name,
             "files": [dict(f, text=dev.files.get(f["path"])) for f in self.candidate["files"]],
             "services": {s: dev.services.get(s, False) for s in self.candidate["services"]},
-            "restart_always": [],
+            "reconnect": [],
         }
 
     def diff_data(self) -> dict[str, Any]:
@@ -96,13 +98,20 @@ class MockDriver(NetworkDriver):  # type: ignore[misc]
             for s, w in self.candidate["services"].items()
             if dev.services.get(s, False) != w
         }
-        return {"files": files, "services": services}
+        out: dict[str, Any] = {"files": files, "services": services}
+        if self.candidate.get("reconnect") and dev.stage != self.candidate.get("stage"):
+            out["reconnect"] = {
+                "from": dev.stage,
+                "to": self.candidate["stage"],
+                "services": self.candidate["reconnect"],
+            }
+        return out
 
     def inspect(self) -> dict[str, Any]:
         return {"backup": self._capture(), "diff": self.diff_data()}
 
     def compare_config(self) -> str:
-        from pilot.drivers.frr import render_diff
+        from pilot.agent.diffs import render_diff
 
         return render_diff(self.diff_data())
 
@@ -116,6 +125,9 @@ class MockDriver(NetworkDriver):  # type: ignore[misc]
             self.candidate = None
             raise CommitError(f"{self.name}: {dev.fail_push}; its previous configuration was restored")
         _apply(dev, self.candidate)
+        if self.candidate.get("reconnect") and dev.stage != self.candidate.get("stage"):
+            dev.reconnects += 1
+        dev.stage = self.candidate.get("stage")
         self.committed, self.candidate = run, None
 
     def discard_config(self) -> None:

@@ -23,6 +23,7 @@ FINAL_STATES = frozenset(
         "diffed",
         "verified",
         "verify-failed",
+        "mixed",  # verify: devices at different stages, each checked at its own (never passes as one stage)
         "recorded",  # lab-rebuilt: a fact noted, nothing pushed
     }
 )

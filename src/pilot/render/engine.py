@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from pilot.errors import PilotError
+from pilot.render.kernel import expected_state
 from pilot.render.platforms import ArtifactDef, Platform
 from pilot.stages.model import Device
 
@@ -39,7 +40,8 @@ class RenderedDevice:
     device: Device
     files: tuple[RenderedFile, ...]
     services: dict[str, bool]  # every service the platform knows: should it run at this stage?
-    restart_always: tuple[str, ...] = ()  # restarted at every apply (clients reconnecting)
+    reconnect: tuple[str, ...] = ()  # restarted when the device's stage changes (clients reconnecting)
+    expect: dict[str, Any] | None = None  # the live kernel state the files imply (pilot.render.kernel)
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -59,7 +61,8 @@ class RenderedDevice:
                 for f in self.files
             ],
             "services": self.services,
-            "restart_always": list(self.restart_always),
+            "reconnect": list(self.reconnect),
+            "expect": self.expect,
             "notes": list(self.device.notes),
         }
 
@@ -124,8 +127,9 @@ def render_device(device: Device, platform: Platform) -> RenderedDevice:
             fix=f"check {platform.directory / 'platform.yml'}",
         )
     services = {s.name: _true(platform, s.when, context, device, f"service {s.name}") for s in platform.services}
-    always = tuple(s.name for s in platform.services if s.restart == "always" and services[s.name])
-    return RenderedDevice(device, tuple(files), services, always)
+    reconnect = tuple(s.name for s in platform.services if s.restart == "reconnect" and services[s.name])
+    expect = expected_state(device) if platform.can("linux_kernel") else None
+    return RenderedDevice(device, tuple(files), services, reconnect, expect)
 
 
 def _render(env: jinja2.Environment, artifact: ArtifactDef, context: dict[str, Any], device: Device) -> str:

@@ -42,7 +42,9 @@ class ArtifactDef(_Strict):
 class ServiceDef(_Strict):
     name: str
     when: str = "true"
-    restart: str = Field(default="on-change", pattern=r"^(on-change|always)$")
+    # on-change: restarted when a file of it changes; reconnect: also whenever the device's stage changes
+    # (a client asking DHCP again sees what the network offers now).
+    restart: str = Field(default="on-change", pattern=r"^(on-change|reconnect)$")
 
 
 class PlatformDef(_Strict):

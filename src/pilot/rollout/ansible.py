@@ -89,11 +89,13 @@ def run_agent(
     scripts.mkdir()
     for host, bundle_json in (bundles or {}).items():
         (scripts / f"{host}.py").write_text(agent.with_bundle(bundle_json))
+    plain = scripts / "pilot-agent.py"  # `restore` runs the agent without a bundle
+    plain.write_text(agent.text())
     extravars = {
         "pilot_action": action,
         "pilot_run": run,
         "pilot_bundles": str(scripts),
-        "pilot_agent_source": str(agent.SOURCE),
+        "pilot_agent_source": str(plain),
         "pilot_restore_run": restore_run or "",
     }
     venv_bin = str(Path(sys.executable).parent)

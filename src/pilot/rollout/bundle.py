@@ -22,7 +22,8 @@ def bundle_of(rd: RenderedDevice, run: str) -> dict[str, Any]:
             for f in rd.files
         ],
         "services": dict(rd.services),
-        "restart_always": list(rd.restart_always),
+        "reconnect": list(rd.reconnect),
+        "expect": rd.expect,
     }
 
 

@@ -16,86 +16,32 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pilot import faults
-from pilot.drivers.frr import render_diff
+from pilot import limit as limits
+from pilot.agent.diffs import render_diff
 from pilot.errors import Location, PilotError
 from pilot.journal import Journal, RunLock
 from pilot.lab import procs
 from pilot.rollout.inventory import Host, Inventory
 from pilot.rollout.plan import RunPlan, plan_run
 from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
+from pilot.rollout.report import DeviceReport, Options, Progress, Quiet, RunReport
 from pilot.rollout.restore import verify_restored
+from pilot.rollout.waves import push_waves, restore_waves
 from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
 from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
 
-
-class Progress(Protocol):
-    def phase(self, text: str) -> None: ...
-
-    def device(self, name: str, state: str) -> None: ...
-
-    def check(self, result: CheckResult) -> None: ...
-
-
-class Quiet:
-    def phase(self, text: str) -> None:
-        pass
-
-    def device(self, name: str, state: str) -> None:
-        pass
-
-    def check(self, result: CheckResult) -> None:
-        pass
-
-
-@dataclass
-class DeviceReport:
-    name: str
-    transport: str
-    diff: str = ""
-    push: str = "pending"
-    error: str = ""
-
-
-@dataclass
-class RunReport:
-    run_id: int
-    command: str
-    stage: str
-    state: str
-    detail: str = ""
-    devices: list[DeviceReport] = field(default_factory=list)
-    checks: list[CheckResult] = field(default_factory=list)
-    after_rollback: list[CheckResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.state in ("applied", "diffed", "verified")
-
-
-@dataclass
-class Options:
-    limit: str | None = None
-    yes: bool = False
-    rollback: bool = True  # restore every device of the run when a push or the verification fails
-    workers: int = 20
-    templates: Path | None = None
-    confirm: Callable[[RunReport], bool] | None = None
-    progress: Progress = field(default_factory=Quiet)
-    # How a stage is verified: real probes over SSH by default; unit tests pass their own.
-    checker: Callable[[Inventory, RunPlan, Stage, bool], list[CheckResult]] | None = None
-    validate: bool = True  # run the tools' validators on the rendered files (needs root)
+__all__ = ["DeviceReport", "Options", "Progress", "Quiet", "Rollout", "RunReport"]
 
 
 class Rollout:
@@ -108,6 +54,7 @@ class Rollout:
         self._shell: SshShell | None = None
         self._log: tuple[Journal, int, float] | None = None  # where phases are logged, and since when
         self._pushing = False  # the run has begun changing devices: stopping now leaves them mid-change
+        self._scratch: list[Path] = []  # work directories of what is not a run, removed with the connections
 
     def _phase(self, text: str) -> None:
         """Tell the user, and the run's log: `pilot show` then says where a slow run spent its time."""
@@ -245,7 +192,8 @@ class Rollout:
             self._finish(journal, report, "failed", "nothing was changed: " + "; ".join(unreachable))
             raise self._unreachable(unreachable, report.run_id)
         faults.checkpoint("apply:inspected")
-        to_push = [h for h in plan.hosts if devices[h.name].diff or plan.restart_always(h.name)]
+        # Only a device that differs is pushed (a client also differs when its stage changes: it reconnects).
+        to_push = [h for h in plan.hosts if devices[h.name].diff]
         for h in plan.hosts:
             if h not in to_push:
                 devices[h.name].push = "unchanged"
@@ -259,7 +207,10 @@ class Rollout:
             journal.resolve(takes_over, run)
         self._phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
         failed: list[str] = []
-        for wave in self._waves(plan, to_push, f"pushing {plan.stage.name} to the {{}} clients"):
+        for n, wave in enumerate(
+            self._waves(plan, push_waves(plan, to_push), f"pushing {plan.stage.name} to the {{}} clients"), 1
+        ):
+            journal.event(run, f"push wave {n}: {', '.join(h.name for h in wave)}")
             outcomes = self._each(wave, run, lambda p, b: p.apply(b), {h.name: bundles[h.name] for h in wave})
             for h in wave:
                 o = outcomes[h.name]
@@ -360,13 +311,17 @@ class Rollout:
         run_pack(interior_routing(plan.inputs.intent, plan.inputs.plan, plan.stage), self._probe_shell(), deadline=60)
 
     def _verify(
-        self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str
+        self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str, only: bool = False
     ) -> list[CheckResult]:
+        """The stage's pack; `only`: just the checks that run on the plan's devices (a mixed network)."""
         capable = _sends_pref64(plan)
         if self.opt.checker is not None:
             results = self.opt.checker(self.inv, plan, stage, capable)
         else:
             checks = build_pack(plan.inputs.intent, plan.inputs.plan, stage, pref64_capable=capable)
+            if only:
+                mine = {h.name for h in plan.hosts}
+                checks = [c for c in checks if c.node in mine or c.node == "-"]
             results = run_pack(checks, self._probe_shell(), on_result=self.progress.check)
         for r in results:
             journal.record_check(
@@ -378,36 +333,92 @@ class Rollout:
 
     # -- verify on its own -----------------------------------------------------------------------------
     def verify(self, stage: Stage | None) -> RunReport:
+        """The stage's pack; without a stage, each device at the stage the journal records for it. A
+        network whose devices are at different stages is `mixed`: each device is checked at its own
+        stage, and the run never passes as one stage."""
         start = time.monotonic()
         with Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
-            if stage is None:
-                names = list(self.inv.hosts)
-                current = _common_stage(journal.device_stages(inventory), names)
-                if current is None:
-                    raise PilotError(
-                        "the devices are not all at one known stage",
-                        fix="pass --stage S (pilot status shows where each device is)",
-                    )
-                stage = get_stage(current)
-            plan = plan_run(
-                self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
-            )
-            run = journal.start_run("verify", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
-            report = RunReport(run.id, "verify", stage.name, "running")
+            groups = {stage.name: None} if stage is not None else self._recorded_stages(journal)
+            first = get_stage(next(iter(groups)))
+            plans = {
+                name: plan_run(
+                    self.inv,
+                    get_stage(name),
+                    self.opt.limit if names is None else ",".join(names),
+                    self.opt.templates,
+                    strict_record=False,
+                    check=self.opt.validate,
+                )
+                for name, names in groups.items()
+            }
+            label = first.name if len(groups) == 1 else "mixed"
+            hosts = [h.name for plan in plans.values() for h in plan.hosts]
+            run = journal.start_run("verify", label, self.opt.limit, inventory, hosts)
+            report = RunReport(run.id, "verify", label, "running")
+            if len(groups) > 1:
+                report.devices = [
+                    DeviceReport(h.name, h.transport, push="-", stage=name)
+                    for name, plan in plans.items()
+                    for h in plan.hosts
+                ]
             with self._running(journal, report, start):
-                self._phase(f"verifying {stage.name}")
-                checks = self._verify(journal, plan, stage, report, "verify")
+                checks: list[CheckResult] = []
+                for name, plan in plans.items():
+                    self._phase(f"verifying {name}" + (f" on {len(plan.hosts)} devices" if len(groups) > 1 else ""))
+                    checks += self._verify(journal, plan, plan.stage, report, "verify", only=len(groups) > 1)
             bad = [c for c in checks if not c.passed]
-            state = "verify-failed" if bad else "verified"
-            self._finish(
-                journal,
-                report,
-                state,
-                "; ".join(f"{c.name}: {c.observed}" for c in bad) or f"{len(checks)} checks passed",
-            )
+            failed = "; ".join(f"{c.name}: {c.observed}" for c in bad)
+            if len(groups) > 1:
+                at = "; ".join(f"{name}: {', '.join(h.name for h in plan.hosts)}" for name, plan in plans.items())
+                outcome = f"{len(checks) - len(bad)} checks passed, {len(bad)} failed" + (f" ({failed})" if bad else "")
+                self._finish(journal, report, "mixed", f"devices at different stages ({at}); {outcome}")
+            else:
+                self._finish(
+                    journal, report, "verify-failed" if bad else "verified", failed or f"{len(checks)} checks passed"
+                )
         report.seconds = round(time.monotonic() - start, 2)
         return report
+
+    def _recorded_stages(self, journal: Journal) -> dict[str, list[str] | None]:
+        """{stage: devices} of the selected devices, from the journal; refused when one is unknown."""
+        recorded = journal.device_stages(str(self.inv.directory))
+        names = limits.select(self.opt.limit, [(h.name, h.role, h.platform) for h in self.inv.hosts.values()])
+        unknown = [
+            f"{n} ({recorded[n].describe() if n in recorded else 'never applied'})"
+            for n in names
+            if n not in recorded or recorded[n].unknown or not recorded[n].stage
+        ]
+        if unknown:
+            raise PilotError(
+                f"no known stage for {', '.join(unknown[:5])}{' and more' if len(unknown) > 5 else ''}",
+                fix="pass --stage S, or bring the devices to a stage with pilot apply (pilot status shows where each is)",
+            )
+        groups: dict[str, list[str] | None] = {}
+        for n in names:
+            stage = recorded[n].stage
+            assert stage is not None
+            group = groups.setdefault(stage, [])
+            assert group is not None
+            group.append(n)
+        return groups
+
+    # -- drift: each device against the stage it is recorded at (pilot status) -----------------------
+    def drift(self, stages: Mapping[str, str]) -> dict[str, Outcome]:
+        """{device: diff Outcome} for devices at known stages. Nothing is journaled: this only reads."""
+        by_stage: dict[str, list[str]] = {}
+        for name, stage in stages.items():
+            by_stage.setdefault(stage, []).append(name)
+        out: dict[str, Outcome] = {}
+        try:
+            for stage, names in by_stage.items():
+                plan = plan_run(
+                    self.inv, get_stage(stage), ",".join(names), self.opt.templates, strict_record=False, check=False
+                )
+                out.update(self._each(plan.hosts, 0, lambda p, b: p.diff(b), plan.bundles(f"drift-{stage}")))
+        finally:
+            self._close_connections()
+        return out
 
     # -- helpers ------------------------------------------------------------------------------------
     def _pushers(self, hosts: Sequence[Host], run: int) -> list[tuple[Pusher, list[Host]]]:
@@ -431,8 +442,12 @@ class Rollout:
     def _new_pusher(self, transport: str, hosts: Sequence[Host], run: int) -> Pusher:
         if transport == "napalm":
             return NapalmPusher(self.inv, hosts, self.opt.workers, self.progress.device)
-        work = self.inv.directory / ".pilot" / "runs" / str(run)
-        work.mkdir(parents=True, exist_ok=True)
+        if run:
+            work = self.inv.directory / ".pilot" / "runs" / str(run)
+            work.mkdir(parents=True, exist_ok=True)
+        else:  # work that is not a run (pilot status's drift check) leaves nothing behind
+            work = Path(tempfile.mkdtemp(prefix="pilot-drift-"))
+            self._scratch.append(work)
         return AnsiblePusher(hosts, str(run), work, self.opt.workers, self.progress.device)
 
     def _probe_shell(self) -> SshShell:
@@ -450,6 +465,9 @@ class Rollout:
                 pass
         self._pool.clear()
         self._run_id = None
+        for scratch in self._scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+        self._scratch.clear()
         if self._shell is not None:
             self._shell.close()
             self._shell = None
@@ -484,25 +502,21 @@ class Rollout:
             out.setdefault(h.name, Outcome(h.name, False, error="no result"))
         return out
 
-    def _waves(self, plan: RunPlan, hosts: Sequence[Host], clients_phase: str) -> Iterator[list[Host]]:
-        """Routers, switch and servers first; then, once routing has converged, the clients, which
-        reconnect (DHCP) to a network that is whole. A caller that stops iterating skips the clients."""
+    def _waves(self, plan: RunPlan, waves: Sequence[list[Host]], clients_phase: str) -> Iterator[list[Host]]:
+        """The waves of pilot.rollout.waves in turn; before the clients' wave, once routing has converged
+        (they reconnect to a network that is whole). A caller that stops iterating skips the rest."""
         clients = plan.clients()
-        first = [h for h in hosts if h.name not in clients]
-        second = [h for h in hosts if h.name in clients]
-        if first:
-            yield first
-        if second:
-            if first:
+        for n, wave in enumerate(waves):
+            if n and any(h.name in clients for h in wave):
                 self._converged(plan)
-                self._phase(clients_phase.format(len(second)))
-            yield second
+                self._phase(clients_phase.format(len(wave)))
+            yield wave
 
     def _restore(self, plan: RunPlan, hosts: Sequence[Host], run: int) -> dict[str, Outcome]:
-        """Put back the backups in the same two waves as the push: a client restored before its DHCP
-        server would renew its lease from the configuration being rolled back."""
+        """Put back the backups in waves (pilot.rollout.waves): a client restored before its DHCP server
+        would renew its lease from the configuration being rolled back."""
         out: dict[str, Outcome] = {}
-        for wave in self._waves(plan, hosts, "restoring the {} clients"):
+        for wave in self._waves(plan, restore_waves(plan, hosts), "restoring the {} clients"):
             names = {h.name: "" for h in wave}
             out.update(self._each(wave, run, lambda p, b: p.restore(list(b), str(run)), names))
         for h in hosts:

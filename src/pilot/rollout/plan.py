@@ -33,9 +33,6 @@ class RunPlan:
     def clients(self) -> set[str]:
         return {h.name for h in self.hosts if self.rendered[h.name].device.role == "client"}
 
-    def restart_always(self, device: str) -> bool:
-        return bool(self.rendered[device].restart_always)
-
 
 def plan_run(
     inventory: Inventory,

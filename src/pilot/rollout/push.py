@@ -221,7 +221,7 @@ class AnsiblePusher:
         return self._play("inspect", self._subset(bundles), "inspect", bundles=bundles)
 
     def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
-        from pilot.drivers.frr import render_diff
+        from pilot.agent.diffs import render_diff
 
         outcomes = self._play("diff", self._subset(bundles), "diff", bundles=bundles)
         for o in outcomes.values():

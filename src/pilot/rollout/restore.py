@@ -26,7 +26,9 @@ def as_bundle(backup: Mapping[str, Any], run: str) -> dict[str, Any]:
         "stage": "backup",
         "files": files,
         "services": dict(backup.get("services", {})),
-        "restart_always": [],
+        "reconnect": [],
+        # The live state the backup recorded (interfaces, addresses, routes) is compared as well.
+        "expect": backup.get("expect"),
     }
     if backup.get("frr_running") is not None:
         bundle["frr_running"] = True

@@ -16,10 +16,9 @@ sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)  # RFC 486
 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
 # ICMPv6 type 134, code 0, checksum (the kernel fills it), hop limit, flags, router lifetime, timers.
 ra = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, min(lifetime, 9000), 0, 0)
-# Prefix information: on-link and autonomous, so a host that believed it would build an address.
-pio = struct.pack("!BBBBIII", 3, 4, 64, 0xC0, lifetime * 10, lifetime * 5, 0) + socket.inet_pton(
-    socket.AF_INET6, prefix
-)
+# Prefix information: on-link and autonomous, so a host that believed it would build an address. Valid
+# and preferred lifetimes are the router's: whatever gets through expires with it.
+pio = struct.pack("!BBBBIII", 3, 4, 64, 0xC0, lifetime, lifetime, 0) + socket.inet_pton(socket.AF_INET6, prefix)
 for _ in range(3):
     sock.sendto(ra + pio, ("ff02::1", 0, 0, index))
     time.sleep(0.2)

@@ -1,0 +1,45 @@
+"""In which order devices are pushed and restored.
+
+A gateway's Router Advertisements and DHCP relay reach every port of a switch that still bridges them
+together: a switch fresh from boot is one flat bridge, and a router that starts sending RAs before the
+switch has separated its VLANs gives hosts on every VLAN an address from its segment (valid 30 days).
+So a push goes: (1) the switches and everything else that is not a client, except (2) the gateways of
+segments behind a switch of the same push, which follow once the switch is done; (3) the clients last,
+once routing has converged, reconnecting to a network that is whole. A restore runs the first two in
+the opposite order (gateways stop or change their RAs before the switch goes back), clients last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pilot.rollout.inventory import Host
+from pilot.rollout.plan import RunPlan
+
+
+def behind_switches(plan: RunPlan, hosts: Sequence[Host]) -> set[str]:
+    """The gateways (among `hosts`) of segments whose switch is among `hosts` too."""
+    names = {h.name for h in hosts}
+    return {
+        seg.gateway.node
+        for seg in plan.inputs.intent.segments
+        if seg.medium_is_switch and seg.medium in names and seg.gateway.node in names
+    }
+
+
+def push_waves(plan: RunPlan, hosts: Sequence[Host]) -> list[list[Host]]:
+    clients = plan.clients()
+    gateways = behind_switches(plan, hosts)
+    waves = [
+        [h for h in hosts if h.name not in clients and h.name not in gateways],
+        [h for h in hosts if h.name in gateways],
+        [h for h in hosts if h.name in clients],
+    ]
+    return [w for w in waves if w]
+
+
+def restore_waves(plan: RunPlan, hosts: Sequence[Host]) -> list[list[Host]]:
+    waves = push_waves(plan, hosts)
+    clients = plan.clients()
+    infrastructure = [w for w in waves if not any(h.name in clients for h in w)]
+    return list(reversed(infrastructure)) + [w for w in waves if any(h.name in clients for h in w)]
