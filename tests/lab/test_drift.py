@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labkit import assert_nothing_left, lab_exec, pilot, unique
+from labkit import assert_nothing_left, eventually, lab_exec, pilot, unique
 
 from pilot.journal import Journal
 
@@ -92,6 +92,10 @@ def failed(report: dict[str, Any]) -> dict[str, str]:
     return {c["name"]: c["observed"] for c in report["checks"] if not c["passed"]}
 
 
+def advertised(lab: Lab) -> str:
+    return lab.sh("core", "vtysh -c 'show bgp ipv6 unicast neighbors 3fff:100:0:1000::3 advertised-routes json'")
+
+
 def global_v6(lab: Lab, node: str) -> list[str]:
     return [line.split()[1] for line in lab.sh(node, "ip -6 -o addr show dev eth1 scope global").splitlines()]
 
@@ -140,8 +144,8 @@ def test_apply_converges_the_running_device_whatever_its_files_say(lab: Lab) -> 
     lab.sh("isp2", "ip link set eth1 down")
     lab.sh("dhcp", "kill $(cat /run/pilot/kea-dhcp6-server.pid)")
 
-    leaked = lab.sh("core", "vtysh -c 'show bgp ipv6 unicast neighbors 3fff:100:0:1000::3 advertised-routes json'")
-    assert "::/0" in leaked  # the province became transit: what the issue saw
+    # The province becomes transit (what the issue saw), once BGP has sent its update.
+    eventually(lambda: "::/0" in advertised(lab), timeout=30, what="core advertising ::/0 to isp1")
 
     diff = lab.run("diff", "--stage", "dual-stack", "--exit-code", "--json")
     assert diff.returncode == 1, diff.stderr
@@ -169,10 +173,7 @@ def test_apply_converges_the_running_device_whatever_its_files_say(lab: Lab) -> 
 
     again = lab.run("diff", "--stage", "dual-stack", "--exit-code", "--json")
     assert again.returncode == 0, [d for d in json.loads(again.stdout)["devices"] if d["diff"]]
-    sent = json.loads(
-        lab.sh("core", "vtysh -c 'show bgp ipv6 unicast neighbors 3fff:100:0:1000::3 advertised-routes json'")
-    )
-    assert set(sent["advertisedRoutes"]) == {"2001:db8::/32"}
+    assert set(json.loads(advertised(lab))["advertisedRoutes"]) == {"2001:db8::/32"}
     assert "2001:db8:1000:4028::1/64" in lab.sh("dost-rtr", "ip -6 addr show dev eth3")
     assert "master vlan10" in lab.sh("dost-sw", "ip -o link show eth3")
     assert ",UP," in lab.sh("isp2", "ip -o link show eth1")
@@ -187,6 +188,7 @@ def test_verify_checks_what_the_stage_promises(lab: Lab) -> None:
     )
     lab.sh("dhcp", "kill $(cat /run/pilot/kea-dhcp6-server.pid)")
     lab.sh("pc2", "ip addr add 2001:db8:1000:4028::99/64 dev eth1")  # an address from the printers' VLAN
+    eventually(lambda: "::/0" in advertised(lab), timeout=30, what="core advertising ::/0 to isp1")
     start = time.monotonic()
     report = lab.report("verify", expect=1)
     took = time.monotonic() - start

@@ -281,7 +281,7 @@ def test_a_failed_verification_restores_every_device(lab: Lab) -> None:
     out, err = proc.communicate(timeout=400)
     assert proc.returncode == 1, err
     report = json.loads(out)
-    assert report["state"] == "rolled-back", report["detail"]
+    assert report["state"] == "rolled-back", why(out)
     failed = {c["name"] for c in report["checks"] if not c["passed"]}
     assert {"nat64 pc1", "nat64 pc2"} <= failed and "ospf core~dost-rtr" not in failed
     restored = [c for c in report["after_rollback"] if c["name"].startswith("restored ")]
@@ -321,7 +321,7 @@ def test_a_push_failing_half_way_restores_every_device(lab: Lab) -> None:
         report = lab.report("apply", "--stage", "ipv6-only", "--yes", expect=1)
     finally:
         assert lab_exec(lab.name, "dhcp", "umount", "/etc/kea").returncode == 0
-    assert report["state"] == "rolled-back", report["detail"]
+    assert report["state"] == "rolled-back", why(json.dumps(report))
     devices = {d["name"]: d for d in report["devices"]}
     assert devices["dhcp"]["push"] == "restored" and "Read-only file system" in devices["dhcp"]["error"]
     assert devices["dost-rtr"]["push"] == "restored"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shlex
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,11 @@ class DeviceError(PilotError):
         self.transient = transient
 
 
+# Commands at once on one connection. sshd refuses a session channel beyond its MaxSessions (10 by
+# default, counting channels it has not finished closing yet): the verification's probes on one node
+# stay well below, and wait for a free channel rather than fail.
+CHANNELS = 4
+
 # paramiko logs every failed handshake with a traceback on stderr; pilot reports errors itself.
 logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
@@ -60,6 +66,7 @@ class Session:
         self.target = target
         self._client: paramiko.SSHClient | None = None
         self._lock = threading.Lock()
+        self._channels = threading.BoundedSemaphore(CHANNELS)
 
     def connect(self) -> Session:
         t = self.target
@@ -128,19 +135,33 @@ class Session:
         # verification's probes on one node do), paramiko's transport multiplexes them.
         with self._lock:
             client = self.client  # connect once, not once per thread
-        try:
-            chan_in, chan_out, chan_err = client.exec_command(command, timeout=timeout)
-            if stdin is not None:
-                chan_in.write(stdin)
-                chan_in.channel.shutdown_write()
-            out = chan_out.read().decode(errors="replace")
-            err = chan_err.read().decode(errors="replace")
-            code = chan_out.channel.recv_exit_status()
-        except (TimeoutError, paramiko.SSHException, OSError) as exc:
-            raise DeviceError(
-                f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}", fix="check the device"
-            ) from None
+        with self._channels:
+            try:
+                chan_in, chan_out, chan_err = self._open(client, command, timeout)
+                if stdin is not None:
+                    chan_in.write(stdin)
+                    chan_in.channel.shutdown_write()
+                out = chan_out.read().decode(errors="replace")
+                err = chan_err.read().decode(errors="replace")
+                code = chan_out.channel.recv_exit_status()
+            except (TimeoutError, paramiko.SSHException, OSError) as exc:
+                raise DeviceError(
+                    f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}", fix="check the device"
+                ) from None
         return Completed(code, out, err)
+
+    @staticmethod
+    def _open(client: paramiko.SSHClient, command: str, timeout: float) -> Any:
+        """exec_command, opening the channel again if sshd refused it (its channels of commands that just
+        ended may not be closed yet): nothing has run when the open fails, so trying again is safe."""
+        for attempt in range(3):
+            try:
+                return client.exec_command(command, timeout=timeout)
+            except paramiko.ChannelException:
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def check(self, command: str, timeout: float = 120.0) -> str:
         result = self.run(command, timeout)
