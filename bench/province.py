@@ -87,7 +87,8 @@ def generate(
     }
     intent = {
         "province": {
-            "name": "Generated province",
+            "name": "generated",
+            "title": "Tỉnh mô phỏng (generated province)",
             "asn": 64500,
             "ipv6": "2001:db8::/32",
             "ipv4": "198.51.100.0/24",

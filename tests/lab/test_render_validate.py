@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from pilot.errors import PilotError
 from pilot.inputs import load_inputs
 from pilot.render import render_stage
+from pilot.render.engine import RenderedDevice
 from pilot.stages import get_stage, stage_names
 from testroot import ROOT
 
@@ -79,3 +82,44 @@ def test_a_bad_file_is_caught_by_its_validator(
     assert f"device '{device}', file {path}: {validator} says:" in text
     assert "\n" not in text
     assert "pilot-validate-" not in text  # the message names the real path, not the scratch copy
+
+
+# Every kind of trouble for every syntax pilot writes, and Vietnamese: issue 7's injection, nginx's `$`,
+# JSON's quote and backslash, HTML, comment characters, NUL, ESC, a bidi override, a line separator.
+HOSTILE = (
+    "Pilot\n ip route 0.0.0.0/0 Null0\nrouter bgp 65000 ${host} $(reboot) \"q\" 'a' \\ <b>&amp; ; {} ! # // "
+    "\x00 \x1b[31m \u202e \u2028 Sở Khoa học và Công nghệ \\"
+)
+
+
+def _with_hostile_text(data: Any) -> Any:
+    """The pilot's intent with every title (and operator name) set to HOSTILE, titles added where absent."""
+    data["province"]["title"] = HOSTILE
+    for operator in data["internet"]["operators"]:
+        operator["name"] = HOSTILE
+    for agency in data["agencies"]:
+        agency["title"] = HOSTILE
+        for site in agency.get("sites", []):
+            site["title"] = HOSTILE
+            for segment in site.get("segments", []):
+                segment["title"] = HOSTILE
+    return data
+
+
+@pytest.mark.parametrize("stage", stage_names())
+def test_hostile_titles_pass_every_validator_and_add_no_line(stage: str, tmp_path: Path) -> None:
+    intent = tmp_path / "intent.yml"
+    data = _with_hostile_text(yaml.safe_load((ROOT / "inventory/intent.yml").read_text()))
+    intent.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    hostile = load_inputs(ROOT / "containerlab.yml", intent, ROOT / "inventory/addresses.yml")
+    result = render_stage(hostile, get_stage(stage), templates=ROOT / "templates", check=True)
+    assert result.validated
+    plain = render_stage(inputs(), get_stage(stage), templates=ROOT / "templates", check=False)
+
+    def lines(devices: list[RenderedDevice]) -> dict[str, int]:
+        return {f"{d.device.name}{f.path}": len(f.text.splitlines()) for d in devices for f in d.files}
+
+    assert lines(result.devices) == lines(plain.devices), "no file gained or lost a line"
+    for d in result.devices:
+        for f in d.files:
+            assert not [line for line in f.text.splitlines() if line.lstrip().startswith("ip route 0.0.0.0/0")]

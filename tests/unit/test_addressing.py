@@ -446,6 +446,56 @@ def test_csv_for_netbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert export.to_csv(plan, intent) == text
 
 
+USERS_TITLES = "Sở Khoa học và Công nghệ / Trụ sở chính / Người dùng"
+
+
+def test_titles_in_the_table_the_json_and_the_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "addresses.yml"
+    assert run(monkeypatch, *addresses_argv(record)) == 0
+    table = capsys.readouterr().out
+    assert "title" in table.splitlines()[0] and USERS_TITLES in table and "Thí điểm IPv6-only cấp tỉnh (lab)" in table
+
+    assert run(monkeypatch, *addresses_argv(record, "--json")) == 0
+    rows = json.loads(capsys.readouterr().out)["prefixes"]
+    by_prefix = {r["prefix"]: r for r in rows}
+    assert by_prefix["2001:db8:1000:100a::/64"]["title"] == USERS_TITLES
+    assert by_prefix["2001:db8::/32"]["title"] == "Thí điểm IPv6-only cấp tỉnh (lab)"
+    assert by_prefix["2001:db8::/48"]["title"] == "Hạ tầng mạng tỉnh"  # agency 0 holds the infrastructure /48
+    assert by_prefix["2001:db8:100::/48"]["title"] == "Trung tâm dữ liệu tỉnh"  # its site has no title
+    assert by_prefix["2001:db8:0:6464::/96"]["title"] == ""
+
+    assert run(monkeypatch, *addresses_argv(record, "--csv")) == 0
+    csv_rows = {r["prefix"]: r["description"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert (
+        csv_rows["2001:db8:1000:100a::/64"]
+        == f"segment dost/hq/users ({USERS_TITLES}): users VLAN 10, gateway dost-rtr:eth2"
+    )
+    assert csv_rows["2001:db8::/32"] == "Thí điểm IPv6-only cấp tỉnh (lab): the province's IPv6 block"
+    assert csv_rows["2001:db8:0:6464::/96"] == "nat64 prefix: NAT64 network-specific prefix (RFC 6052)"
+
+
+def test_titles_in_the_exports_are_one_line_and_fit_netbox(tmp_path: Path) -> None:
+    def long_titles(data: dict[str, Any]) -> None:
+        agency(data, "dost")["title"] = "Sở Khoa học\nvà Công nghệ\x00 " + "rất dài " * 40
+        data["province"]["title"] = "Thí điểm\r\n\u2028(lab)"
+
+    intent = changed_intent(tmp_path, long_titles)
+    plan = build_plan(intent, load_record(RECORD))
+    rows = export.rows(plan, intent)
+    assert all("\n" not in r.title and "\x00" not in r.title for r in rows)
+    assert rows[0].title == "Thí điểm (lab)"
+    text = export.to_csv(plan, intent)
+    assert len(text.splitlines()) == len(rows) + 1, "one CSV line per row"
+    descriptions = [r["description"] for r in csv.DictReader(io.StringIO(text))]
+    assert max(len(d) for d in descriptions) == export.NETBOX_DESCRIPTION_MAX
+    assert any(
+        d.startswith("segment dost/hq/users (Sở Khoa học và Công nghệ rất dài") and d.endswith("…")
+        for d in descriptions
+    )
+
+
 def test_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     record = tmp_path / "addresses.yml"
     assert run(monkeypatch, *addresses_argv(record, "--json")) == 0

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pilot.cli import main
 from testroot import ROOT
@@ -34,6 +35,29 @@ def test_render_writes_every_device_with_a_manifest(
     assert manifest["services"]["kea-dhcp6-server"] is True
     assert {f["path"] for f in manifest["files"]} >= {"/etc/kea/kea-dhcp4.conf", "/etc/kea/kea-dhcp6.conf"}
     assert oct((out / "core" / "etc" / "frr" / "frr.conf").stat().st_mode & 0o777) == "0o640"
+
+
+def test_issue_7_frr_injection_through_the_province_name_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 7, verbatim: this province.name wrote `ip route` and `router bgp` lines into isp1's and isp2's
+    frr.conf, and the render said "validated". A name is a slug now: one line, exit 2, nothing written."""
+    data = yaml.safe_load((ROOT / "inventory" / "intent.yml").read_text())
+    data["province"]["name"] = "Pilot\n ip route 0.0.0.0/0 Null0\nrouter bgp 65000"
+    intent = tmp_path / "intent.yml"
+    intent.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    out = tmp_path / "out"
+    code = run(
+        monkeypatch, "render", "--stage", "dual-stack", "--out", str(out), "--intent", str(intent), "--no-validate"
+    )
+    frr = [line for path in sorted(out.rglob("frr.conf")) for line in path.read_text().splitlines()]
+    injected = [line for line in frr if line.strip().startswith("ip route 0.0.0.0/0") or line == "router bgp 65000"]
+    assert not injected, "the name's lines became FRR commands"
+    assert code == 2 and not out.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"pilot: error: {intent}:")
+    assert "province.name: 'Pilot\\n ip route 0.0.0.0/0 Null0\\nrouter bgp 65000' is not a slug" in err[0]
+    assert "names are ASCII slugs used in configurations" in err[0] and "put the Vietnamese name in `title`" in err[0]
 
 
 def test_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""The plan as rows: for the terminal, for --json, and as a CSV NetBox imports as prefixes."""
+"""The plan as rows: for the terminal, for --json, and as a CSV NetBox imports as prefixes.
+
+Rows carry the titles of what they belong to (province, agency, site, segment) as one line of text:
+the table, the JSON and the CSV's description show them, in Vietnamese as written.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from dataclasses import asdict, dataclass
 
 from pilot.addressing.plan import Plan
 from pilot.intent.model import Intent
+from pilot.text import one_line
+
+NETBOX_DESCRIPTION_MAX = 200  # NetBox's description fields hold 200 characters; a longer one fails the import
 
 
 @dataclass(frozen=True)
@@ -19,29 +26,64 @@ class Row:
     description: str
     vlan: int | None = None
     is_pool: bool = False
+    title: str = ""  # the titles of what the prefix belongs to, one line ('' when none is given)
 
 
 def rows(plan: Plan, intent: Intent) -> list[Row]:
+    province = one_line(intent.province.title or "")
+    infrastructure = next((a for a in intent.agencies if a.code == 0), None)  # agency 0 holds the /48
     out = [
-        Row(str(plan.province6), "container", "province", intent.province.name, "the province's IPv6 block"),
-        Row(str(plan.province4), "container", "province", intent.province.name, "the province's IPv4 (baseline)"),
-        Row(str(plan.infrastructure), "container", "site", "infrastructure", "loopbacks, router links, NAT64"),
+        Row(
+            str(plan.province6),
+            "container",
+            "province",
+            intent.province.name,
+            "the province's IPv6 block",
+            title=province,
+        ),
+        Row(
+            str(plan.province4),
+            "container",
+            "province",
+            intent.province.name,
+            "the province's IPv4 (baseline)",
+            title=province,
+        ),
+        Row(
+            str(plan.infrastructure),
+            "container",
+            "site",
+            "infrastructure",
+            "loopbacks, router links, NAT64",
+            title=one_line(intent.site_titles(infrastructure.name)) if infrastructure else "",
+        ),
     ]
     for key, prefix in plan.sites.items():
         if prefix != plan.infrastructure:
-            out.append(Row(str(prefix), "container", "site", key, f"site {key}"))
+            agency, _, site = key.partition("/")
+            out.append(
+                Row(
+                    str(prefix),
+                    "container",
+                    "site",
+                    key,
+                    f"site {key}",
+                    title=one_line(intent.site_titles(agency, site)),
+                )
+            )
     for seg in intent.segments:
         sp = plan.segments[seg.key]
+        titles = one_line(seg.titles)
         what = f"{seg.purpose.value} VLAN {seg.vlan}, gateway {seg.gateway}"
-        out.append(Row(str(sp.ipv6), "active", "segment", seg.key, what, seg.vlan))
+        out.append(Row(str(sp.ipv6), "active", "segment", seg.key, what, seg.vlan, title=titles))
         if sp.ipv4 is not None:
             legacy = ", IPv4 exception" if seg.legacy_ipv4 else ""
-            out.append(Row(str(sp.ipv4), "active", "segment", seg.key, what + legacy, seg.vlan))
+            out.append(Row(str(sp.ipv4), "active", "segment", seg.key, what + legacy, seg.vlan, title=titles))
         for host, addr in sp.hosts.items():
             for iface in (addr.ipv6, addr.ipv4):
                 if iface is not None:
                     text = f"{iface.ip}/{iface.max_prefixlen}"
-                    out.append(Row(text, "active", "host", f"{seg.key}/{host}", f"{host} on {seg.key}"))
+                    out.append(Row(text, "active", "host", f"{seg.key}/{host}", f"{host} on {seg.key}", title=titles))
     for node, addr in plan.loopbacks.items():
         for iface in (addr.ipv6, addr.ipv4):
             if iface is not None:
@@ -95,11 +137,23 @@ def to_json(plan: Plan, intent: Intent) -> dict[str, object]:
 
 
 def to_csv(plan: Plan, intent: Intent) -> str:
-    """NetBox's prefix bulk import (IPAM > Prefixes > Import): prefix, status, is_pool, description."""
+    """NetBox's prefix bulk import (IPAM > Prefixes > Import): prefix, status, is_pool, description.
+    NetBox has no title field on prefixes, so the title leads the description."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["prefix", "status", "is_pool", "description"])
     for row in rows(plan, intent):
-        name = f"{row.kind} {row.name}: " if row.kind not in ("province",) else ""
-        writer.writerow([row.prefix, row.status, "true" if row.is_pool else "false", f"{name}{row.description}"])
+        writer.writerow([row.prefix, row.status, "true" if row.is_pool else "false", netbox_description(row)])
     return buffer.getvalue()
+
+
+def netbox_description(row: Row) -> str:
+    """'segment dost/hq/users (Sở Khoa học và Công nghệ / Trụ sở chính / Người dùng): users VLAN 10, ...',
+    cut to NetBox's 200 characters with an ellipsis."""
+    label = "" if row.kind == "province" else f"{row.kind} {row.name}"
+    if row.title:
+        label = f"{label} ({row.title})" if label else row.title
+    text = f"{label}: {row.description}" if label else row.description
+    if len(text) > NETBOX_DESCRIPTION_MAX:
+        text = text[: NETBOX_DESCRIPTION_MAX - 1].rstrip() + "…"
+    return text

@@ -56,8 +56,9 @@ def addresses(
         out.file.write(export.to_csv(plan, inputs.intent))
     else:
         table = Table(box=None, pad_edge=False)
-        for column in ("prefix", "status", "kind", "name", "description"):
+        for column in ("prefix", "status", "kind", "name", "title", "description"):
             table.add_column(column, no_wrap=column in ("prefix", "status", "kind"))
         for row in export.rows(plan, inputs.intent):
-            table.add_row(*(Text(v) for v in (row.prefix, row.status, row.kind, row.name, row.description)))
+            cells = (row.prefix, row.status, row.kind, row.name, row.title, row.description)
+            table.add_row(*(Text(v) for v in cells))
         out.print(table)

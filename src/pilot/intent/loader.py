@@ -8,8 +8,10 @@ file's line and the fix.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pilot import yamlsrc
 from pilot.docranges import RangeProblem, lab_network
@@ -29,6 +31,7 @@ from pilot.intent.model import (
 )
 from pilot.intent.schema import Dhcpv6, Purpose
 from pilot.prefixes import as_v4, as_v6, overlaps
+from pilot.text import SLUG_MAX, SLUG_RULE, one_line, suggest_slug
 from pilot.topology.model import Endpoint, Role, Topology
 from pilot.yamlsrc import Source, YamlPath
 
@@ -38,6 +41,11 @@ DEFAULT_DHCPV6 = {Purpose.USERS: Dhcpv6.STATELESS, Purpose.IOT: Dhcpv6.STATELESS
 
 def load_intent(file: Path | str, topology: Topology) -> Intent:
     src = yamlsrc.load(Path(file), what="intent file")
+    return read_intent(src, topology)
+
+
+def read_intent(src: Source, topology: Topology) -> Intent:
+    """The intent from already parsed YAML (what load_intent reads from a file)."""
     return _Reader(src, topology).read()
 
 
@@ -48,7 +56,7 @@ class _Reader:
         self.warnings: list[str] = []
 
     def read(self) -> Intent:
-        d = yamlsrc.validate(self.src, schema.IntentDef)
+        d = yamlsrc.validate(self.src, schema.IntentDef, explain=_explain)
         province = self._province(d.province)
         services = self._services(d.services)
         routers = self._routers(d.routers)
@@ -74,6 +82,16 @@ class _Reader:
         )
 
     # -- helpers --------------------------------------------------------------------------------
+    def _text(self, text: str | None, path: YamlPath) -> str | None:
+        """Human text (a title, an operator's name): anything, as long as something of it is visible."""
+        if text is not None and not one_line(text):
+            raise self.src.error(
+                path,
+                f"{path[-1]} {text!r} has no visible text",
+                "write the name people use (Vietnamese is fine), or remove the key",
+            )
+        return text
+
     def _node(self, name: str, path: YamlPath, roles: tuple[Role, ...]) -> str:
         if name not in self.topo.nodes:
             raise self.src.error(
@@ -122,6 +140,7 @@ class _Reader:
                 "ospf_hello and ospf_dead go together, dead longer than hello",
                 "set both, e.g. ospf_hello: 1 and ospf_dead: 4",
             )
+        title = self._text(p.title, ("province", "title"))
         return Province(
             p.name,
             p.asn,
@@ -133,6 +152,7 @@ class _Reader:
             p.ospf_hello,
             p.ospf_dead,
             p.ospf_retransmit,
+            title,
         )
 
     def _services(self, s: schema.ServicesDef) -> Services:
@@ -181,7 +201,9 @@ class _Reader:
                     f"operator '{op.node}' has no link to the exchange '{exchange}'",
                     f"link it to {exchange} in {self.topo.source.name}",
                 )
-            operators.append(Operator(op.node, op.asn, op.name, tuple(uplinks), port))
+            name = self._text(op.name, ("internet", "operators", n, "name"))
+            assert name is not None
+            operators.append(Operator(op.node, op.asn, name, tuple(uplinks), port))
         sites = []
         for n, site in enumerate(i.sites):
             path = ("internet", "sites", n, "node")
@@ -220,6 +242,7 @@ class _Reader:
                     "give each agency its own code",
                 )
             codes[agency.code] = agency.name
+            self._text(agency.title, (*apath, "title"))
             numbers: dict[int, str] = {}
             site_names: set[str] = set()
             for s, site in enumerate(agency.sites):
@@ -238,6 +261,7 @@ class _Reader:
                         "give each site of an agency its own number",
                     )
                 numbers[site.number] = site.name
+                self._text(site.title, (*spath, "title"))
                 vlans: dict[int, str] = {}
                 names: set[str] = set()
                 for g, seg in enumerate(site.segments):
@@ -256,8 +280,17 @@ class _Reader:
                             "give each segment of a site its own VLAN",
                         )
                     vlans[seg.vlan] = seg.name
+                    self._text(seg.title, (*gpath, "title"))
                     segments.append((self._segment(agency, site, seg, gpath, routers), gpath))
-            out.append(Agency(agency.name, agency.code, tuple((s.name, s.number) for s in agency.sites)))
+            out.append(
+                Agency(
+                    agency.name,
+                    agency.code,
+                    tuple((s.name, s.number) for s in agency.sites),
+                    agency.title,
+                    {s.name: s.title for s in agency.sites if s.title},
+                )
+            )
         gateways: dict[tuple[str, str], str] = {}
         attached: dict[tuple[str, str], str] = {}
         for segment, gpath in segments:
@@ -333,6 +366,9 @@ class _Reader:
             medium=medium,
             medium_is_switch=is_switch,
             uplink_port=uplink,
+            agency_title=agency.title,
+            site_title=site.title,
+            title=seg.title,
         )
 
     def _attachment(self, host: str, gateway: Endpoint, medium: str | None, is_switch: bool) -> Attachment | None:
@@ -373,6 +409,25 @@ class _Reader:
                     self.warnings.append(
                         f"{self.src.file}: {router}:{iface} is linked in the topology but no segment or link uses it"
                     )
+
+
+def _explain(err: dict[str, Any], path: YamlPath) -> tuple[str, str] | None:
+    """A name that is not a slug is almost always a title written where the name goes: say so."""
+    if err["type"] != "string_pattern_mismatch" or not path or path[-1] != "name":
+        return None
+    value = str(err.get("input"))
+    if re.fullmatch(r"[a-z0-9-]+", value) and len(value) > SLUG_MAX:
+        return (
+            f"'{value}' has {len(value)} characters: {SLUG_RULE}",
+            "shorten it; a longer description belongs in `title`",
+        )
+    example = f"name: {suggest_slug(value)}"
+    if path[:2] == ("internet", "sites"):  # a DNS label, and nothing else: these sites have no title
+        return (f"{value!r} is not a slug: {SLUG_RULE}", f"write e.g. {example} (it becomes <name>.<domain>)")
+    return (
+        f"{value!r} is not a slug: {SLUG_RULE}",
+        f"put the Vietnamese name in `title` and an ASCII slug in `name`, e.g. {example}",
+    )
 
 
 def _nodes_fix(topo: Topology, roles: tuple[Role, ...]) -> str:

@@ -16,9 +16,15 @@ from pilot.intent.schema import Dhcpv6, Purpose
 from pilot.topology.model import Endpoint, Topology
 
 
+def title_path(*titles: str | None) -> str:
+    """Titles from the widest to the narrowest ('Sở Khoa học và Công nghệ / Trụ sở chính / Người dùng'),
+    skipping those not given; '' when none is."""
+    return " / ".join(t for t in titles if t)
+
+
 @dataclass(frozen=True)
 class Province:
-    name: str
+    name: str  # a slug
     asn: int
     ipv6: IPv6Network
     ipv4: IPv4Network
@@ -28,6 +34,12 @@ class Province:
     ospf_hello: int | None = None
     ospf_dead: int | None = None
     ospf_retransmit: int | None = None  # LSA and LS request retransmission on router links (s)
+    title: str | None = None  # human text, as written (escaped where it lands)
+
+    @property
+    def display(self) -> str:
+        """How people call the province: its title, else its name."""
+        return self.title or self.name
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class Services:
 class Operator:
     node: str
     asn: int
-    name: str
+    name: str  # human text, as written (escaped where it lands)
     uplinks: tuple[tuple[Endpoint, Endpoint], ...]  # (province router end, operator end), from the topology
     exchange_port: str  # the operator's interface on the exchange bridge
 
@@ -90,6 +102,15 @@ class Segment:
     medium: str | None = None  # the switch or bridge node between gateway and hosts, None when direct
     medium_is_switch: bool = False
     uplink_port: str | None = None  # the switch port facing the gateway
+    # Human text, as written (escaped where it lands); None when not given.
+    agency_title: str | None = None
+    site_title: str | None = None
+    title: str | None = None
+
+    @property
+    def titles(self) -> str:
+        """'Sở Khoa học và Công nghệ / Trụ sở chính / Người dùng', or '' when nothing has a title."""
+        return title_path(self.agency_title, self.site_title, self.title)
 
     @property
     def is_user(self) -> bool:
@@ -118,6 +139,8 @@ class Agency:
     name: str
     code: int
     sites: tuple[tuple[str, int], ...]  # (site name, number)
+    title: str | None = None
+    site_titles: Mapping[str, str] = field(default_factory=dict)  # site name -> title, where given
 
 
 @dataclass(frozen=True)
@@ -164,3 +187,14 @@ class Intent:
 
     def segment_of_host(self, host: str) -> Segment | None:
         return self._by_host.get(host)
+
+    @cached_property
+    def _agency(self) -> dict[str, Agency]:
+        return {a.name: a for a in self.agencies}
+
+    def site_titles(self, agency: str, site: str | None = None) -> str:
+        """The titles of an agency (and one of its sites), as title_path gives them."""
+        found = self._agency.get(agency)
+        if found is None:
+            return ""
+        return title_path(found.title, found.site_titles.get(site) if site else None)

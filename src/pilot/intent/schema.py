@@ -2,13 +2,32 @@
 
 Nothing here is vendor-specific: Cisco, Junos, EOS and VRP later add templates and capability tables,
 never intent fields.
+
+Strings are of two kinds. A `name` (Slug) is an identifier that ends up in DNS names, the address
+record's keys and device configurations: an ASCII slug, refused otherwise. A `title` (and an
+operator's name) is human text, any Unicode: it is escaped for each file it reaches (pilot.text).
 """
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from pilot.text import SLUG
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """Marks a field as human text (tests find every such field through it)."""
+
+
+# An identifier: it becomes part of DNS names, record keys and device configuration, so ASCII only.
+Slug = Annotated[str, StringConstraints(pattern=SLUG)]
+# Human text, any Unicode (Vietnamese): escaped for each file it reaches, never used as an identifier.
+Title = Annotated[str, FreeText()]
 
 
 class Purpose(enum.StrEnum):
@@ -38,7 +57,8 @@ class _Strict(BaseModel):
 
 
 class ProvinceDef(_Strict):
-    name: str
+    name: Slug
+    title: Title | None = None
     asn: int = Field(ge=1, le=4294967295)
     ipv6: str
     ipv4: str
@@ -61,12 +81,12 @@ class ServicesDef(_Strict):
 class OperatorDef(_Strict):
     node: str
     asn: int = Field(ge=1, le=4294967295)
-    name: str
+    name: Title  # how people call the operator (free text: the node is its identifier)
 
 
 class SiteHostDef(_Strict):
     node: str
-    name: str
+    name: Slug  # its DNS label: <name>.<province domain>
 
 
 class InternetDef(_Strict):
@@ -83,7 +103,8 @@ class RouterDef(_Strict):
 
 
 class SegmentDef(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: Slug
+    title: Title | None = None
     purpose: Purpose
     vlan: int = Field(ge=1, le=4094)
     gateway: str
@@ -94,13 +115,15 @@ class SegmentDef(_Strict):
 
 
 class SiteDef(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: Slug
+    title: Title | None = None
     number: int = Field(ge=0)
     segments: list[SegmentDef] = Field(default_factory=list)
 
 
 class AgencyDef(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: Slug
+    title: Title | None = None
     code: int = Field(ge=0)
     sites: list[SiteDef] = Field(default_factory=list)
 

@@ -1,4 +1,13 @@
-"""Render devices with Jinja2, following each platform's descriptor (data-driven, netlab style)."""
+"""Render devices with Jinja2, following each platform's descriptor (data-driven, netlab style).
+
+Human text (titles, operator names) reaches templates as written. Each template passes it through the
+filter for its file's syntax: `description` (a device description: the rest of the line), `comment`
+(inside a `#`, `!`, `;` or `//` comment), `html` (the portal's page), `json` (Kea). The filters
+transliterate to ASCII where the platform's capability table says `utf8_descriptions: false`.
+Belt and braces: the environment refuses to interpolate any other value holding a character outside
+printable ASCII (a newline, a control character, a Vietnamese letter), so a template that forgets a
+filter fails at render, naming device and template, instead of writing a line the template did not.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +21,21 @@ from typing import Any
 
 import jinja2
 
+from pilot import text
 from pilot.errors import PilotError
 from pilot.render.kernel import expected_state
 from pilot.render.platforms import ArtifactDef, Platform
 from pilot.stages.model import Device
+
+UTF8 = "utf8_descriptions"  # the capability: the platform keeps UTF-8 text in descriptions and comments
+
+
+class Escaped(str):
+    """Output of an escaping filter: safe in the syntax it was escaped for."""
+
+
+class UnescapedText(jinja2.TemplateRuntimeError):
+    """A template interpolated text that went through no escaping filter and could break its file."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,20 @@ class RenderedDevice:
         return json.dumps(self.manifest(), indent=2) + "\n"
 
 
-def _env(directory: Path) -> jinja2.Environment:
+def _finalize(value: Any) -> Any:
+    """Every `{{ ... }}` passes here: escaped text goes through, anything else must be printable ASCII."""
+    if isinstance(value, (Escaped, int, float)):
+        return value
+    shown = value if isinstance(value, str) else str(value)
+    if not (shown.isascii() and shown.isprintable()):
+        raise UnescapedText(
+            f"{shown[:60]!a} is not printable ASCII and went through no escaping filter "
+            "(description, comment, html, json)"
+        )
+    return value
+
+
+def _env(directory: Path, utf8: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory)),
         undefined=jinja2.StrictUndefined,  # a typo in a template is an error, never an empty string
@@ -78,23 +111,28 @@ def _env(directory: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=_finalize,
     )
-    env.filters["json"] = lambda value: json.dumps(str(value) if not isinstance(value, (int, bool, list)) else value)
+    env.filters["description"] = lambda value: Escaped(text.description(str(value), utf8))
+    env.filters["comment"] = lambda value: Escaped(text.comment(str(value), utf8))
+    env.filters["html"] = lambda value: Escaped(text.html_text(str(value)))
+    env.filters["json"] = lambda value: Escaped(text.json_value(value, utf8))
     return env
 
 
 @cache
-def _environment(directory: Path) -> jinja2.Environment:
-    return _env(directory)
+def _environment(directory: Path, utf8: bool) -> jinja2.Environment:
+    return _env(directory, utf8)
 
 
 @cache
 def _expression(directory: Path, source: str) -> Callable[..., Any]:
-    return _environment(directory).compile_expression(source, undefined_to_none=False)
+    # `when` and `foreach` give values, not text: the UTF-8 flag makes no difference to them.
+    return _environment(directory, True).compile_expression(source, undefined_to_none=False)
 
 
 def render_device(device: Device, platform: Platform) -> RenderedDevice:
-    env = _environment(platform.directory)
+    env = _environment(platform.directory, platform.can(UTF8))
     context = {"device": device, "stage": device.stage}
     files: list[RenderedFile] = []
     for artifact in platform.artifacts:
@@ -133,12 +171,29 @@ def render_device(device: Device, platform: Platform) -> RenderedDevice:
 
 
 def _render(env: jinja2.Environment, artifact: ArtifactDef, context: dict[str, Any], device: Device) -> str:
+    template = None
     try:
-        return env.get_template(artifact.template).render(context)
+        template = env.get_template(artifact.template)
+        return template.render(context)
     except jinja2.TemplateError as exc:
-        line = getattr(exc, "lineno", None)
+        line = getattr(exc, "lineno", None) or _template_line(exc, template)
         where = f"{artifact.template}:{line}" if line else artifact.template
-        raise PilotError(f"device '{device.name}': template {where}: {exc}", fix="correct the template") from None
+        fix = "pass the value through its file's escaping filter" if isinstance(exc, UnescapedText) else None
+        raise PilotError(
+            f"device '{device.name}': template {where}: {exc}", fix=fix or "correct the template"
+        ) from None
+
+
+def _template_line(exc: BaseException, template: jinja2.Template | None) -> int | None:
+    """The template line a render error comes from (Jinja rewrites the traceback to show it)."""
+    if template is None or template.filename is None:
+        return None
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == template.filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def _evaluate(platform: Platform, source: str, context: dict[str, Any], device: Device, what: str) -> Any:

@@ -41,7 +41,7 @@ def switch(ctx: Context, name: str) -> Device:
         hosts = [a.switch_port for a in seg.hosts if a.switch_port]
         ports += hosts
         host_ports += hosts
-        vlans.append(Vlan(seg.vlan, seg.name, tuple(p for p in ports if p)))
+        vlans.append(Vlan(seg.vlan, seg.name, tuple(p for p in ports if p), seg.titles))
     node = ctx.intent.topology.node(name)
     fhs = ctx.stage.first_hop_security
     return Device(name, "switch", node.platform, ctx.stage, switch=Switch(tuple(vlans), tuple(sorted(host_ports)), fhs))
@@ -147,10 +147,12 @@ def _dhcp(ctx: Context, iface: HostInterface) -> DhcpService:
         sp = plan.segments[seg.key]
         if ctx.dhcp4(seg) and sp.ipv4 is not None and sp.pool4 is not None and sp.gateway4 is not None:
             wait = intent.province.v6only_wait if stage.option108 and seg.is_user else None
-            subnets4.append(Dhcp4Subnet(stable_id(seg.key), seg.key, sp.ipv4, sp.pool4, sp.gateway4.ip, wait))
+            subnets4.append(
+                Dhcp4Subnet(stable_id(seg.key), seg.key, sp.ipv4, sp.pool4, sp.gateway4.ip, wait, seg.titles)
+            )
         if ctx.dhcp6(seg):
             pool = sp.pool6 if seg.dhcpv6 is Dhcpv6.STATEFUL else None
-            subnets6.append(Dhcp6Subnet(stable_id(seg.key), seg.key, sp.ipv6, pool))
+            subnets6.append(Dhcp6Subnet(stable_id(seg.key), seg.key, sp.ipv6, pool, seg.titles))
     return DhcpService(
         interface=iface.name,
         unicast6=iface.ipv6.ip if iface.ipv6 else None,
@@ -169,8 +171,7 @@ def _web(ctx: Context, iface: HostInterface, server_name: str) -> WebService:
     if iface.ipv6:
         listen.append(iface.ipv6.ip)
     # The same page in every stage: a portal does not change when the network migrates under it.
-    body = f"{server_name}: {ctx.intent.province.name}"
-    return WebService(tuple(listen), server_name, body)
+    return WebService(tuple(listen), server_name, ctx.intent.province.display)
 
 
 def internet_site(ctx: Context, site: SiteHost) -> Device:
@@ -183,7 +184,7 @@ def internet_site(ctx: Context, site: SiteHost) -> Device:
     server_name = f"{site.name}.{intent.province.domain}"
     host = Host(
         interfaces=(iface,),
-        web=WebService((addr.ipv4.ip,), server_name, f"{server_name}: an IPv4-only web site"),
+        web=WebService((addr.ipv4.ip,), server_name, "An IPv4-only web site"),
         sysctls=((f"net.ipv6.conf.{site.interface}.disable_ipv6", "1"),),
     )
     return Device(site.node, "service", intent.topology.node(site.node).platform, ctx.stage, host=host)

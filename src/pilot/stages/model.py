@@ -58,10 +58,14 @@ class RouterAdvert:
     pref64_unsupported: IPv6Network | None = None  # wanted, but this platform cannot send it
 
 
+# Fields marked "human text" may hold anything a person typed (newlines included): templates pass them
+# through the escaping filter of their file's syntax (pilot.render.engine), never interpolate them raw.
+
+
 @dataclass(frozen=True)
 class Interface:
     name: str
-    description: str = ""
+    description: str = ""  # human text
     ipv4: tuple[IPv4Interface, ...] = ()
     ipv6: tuple[IPv6Interface, ...] = ()
     ospf: OspfInterface | None = None
@@ -73,7 +77,7 @@ class Interface:
 class BgpNeighbor:
     address: IPAddress
     remote_as: int
-    description: str
+    description: str  # human text
     default_originate: bool = False
     import_policy: str | None = None  # prefix-list name; None accepts everything
     export_policy: str | None = None
@@ -145,6 +149,7 @@ class Vlan:
     vid: int
     name: str
     ports: tuple[str, ...]  # the uplink toward the gateway first
+    title: str = ""  # human text: the segment's titles
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ class Dhcp4Subnet:
     pool: tuple[IPv4Address, IPv4Address]
     router: IPv4Address
     v6only_wait: int | None = None  # option 108 on this subnet
+    title: str = ""  # human text: the segment's titles
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,7 @@ class Dhcp6Subnet:
     segment: str
     subnet: IPv6Network
     pool: tuple[IPv6Address, IPv6Address] | None = None  # stateful segments only
+    title: str = ""  # human text: the segment's titles
 
 
 @dataclass(frozen=True)
@@ -233,7 +240,7 @@ class DhcpService:
 class WebService:
     listen: tuple[IPAddress, ...]
     server_name: str
-    body: str
+    title: str  # human text: the page's heading
 
 
 @dataclass(frozen=True)

@@ -153,9 +153,10 @@ def _segment_interface(ctx: Context, seg: Segment, platform: str, area: str) -> 
         )
     gateway4: tuple[IPv4Interface, ...] = (sp.gateway4,) if v4 and sp.gateway4 else ()
     gateway6: tuple[IPv6Interface, ...] = (sp.gateway6,) if stage.ipv6 else ()
+    described = f"{seg.purpose.value} VLAN {seg.vlan} ({seg.key})"
     return Interface(
         seg.gateway.interface,
-        f"{seg.purpose.value} VLAN {seg.vlan} ({seg.key})",
+        f"{described}: {seg.titles}" if seg.titles else described,
         ipv4=gateway4,
         ipv6=gateway6,
         ospf=OspfInterface(area, passive=True) if gateway4 else None,
@@ -203,7 +204,7 @@ def operator_router(ctx: Context, op: Operator) -> Device:
         interfaces.append(
             Interface(
                 own.interface,
-                f"customer {intent.province.name} ({province_end.node} {province_end.interface})",
+                f"customer {intent.province.display} ({province_end.node} {province_end.interface})",
                 ipv4=(addr.ipv4,) if addr.ipv4 else (),
                 ipv6=(addr.ipv6,) if addr.ipv6 else (),
             )
@@ -212,7 +213,7 @@ def operator_router(ctx: Context, op: Operator) -> Device:
             if peer is not None:
                 neighbors.append(
                     BgpNeighbor(
-                        peer.ip, intent.province.asn, f"customer {intent.province.name}", default_originate=True
+                        peer.ip, intent.province.asn, f"customer {intent.province.display}", default_originate=True
                     )
                 )
     for other in intent.internet.operators:
