@@ -26,7 +26,8 @@ JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on std
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    # Vietnamese names stay readable (and greppable) in JSON: UTF-8, not \u escapes.
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False) + "\n")
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pilot.addressing import Plan
 from pilot.intent.model import Intent
 from pilot.stages.model import Stage
+from pilot.text import one_line
 from pilot.verify.model import Check, Probe, Shell
 from pilot.verify.observe import vtysh_json
 
@@ -35,8 +36,8 @@ def routing(intent: Intent, plan: Plan, stage: Stage) -> list[Check]:
             for family, address in families:
                 if address is None:
                     continue
-                name = f"{own.node}~{op.node}"
-                expected = f"eBGP {family} session with {op.name} ({address.ip}) Established, routes received"
+                name, operator = f"{own.node}~{op.node}", one_line(op.name)  # free text: one line on screen
+                expected = f"eBGP {family} session with {operator} ({address.ip}) Established, routes received"
                 checks.append(
                     Check(f"bgp-{family} {name}", own.node, expected, _bgp(family, str(address.ip)), timeout=60)
                 )
@@ -45,7 +46,7 @@ def routing(intent: Intent, plan: Plan, stage: Stage) -> list[Check]:
                     Check(
                         f"bgp-export-{family} {name}",
                         own.node,
-                        f"advertises to {op.name} only the province's {want}",
+                        f"advertises to {operator} only the province's {want}",
                         _exports(family, str(address.ip), {want}),
                         timeout=30,
                     )
