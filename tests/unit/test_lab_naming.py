@@ -304,3 +304,20 @@ def test_demo_cleans_up_its_own_lab_when_a_step_fails(tmp_path: Path, failing: d
     result, calls = demo(tmp_path, **failing)
     assert result.returncode != 0
     assert calls[-1] == "lab down --name dost-pilot --force", calls
+
+
+def test_lab_written_from_two_checkouts_is_not_guessed_between(
+    backend: FakeBackend, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lab("alpha")
+    for checkout in ("one", "two"):
+        (tmp_path / checkout).mkdir()
+        monkeypatch.chdir(tmp_path / checkout)
+        written_by_lab_inventory(monkeypatch, capsys, "alpha")
+    code, out, err = run(monkeypatch, capsys, "status", "--lab", "alpha", "--no-ask", "--json")
+    assert code == 0, err
+    assert json.loads(out)["inventory"] == str(tmp_path / "two/inventory/labs/alpha")  # the checkout's own
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(monkeypatch, capsys, "history", "--lab", "alpha")
+    assert code == 2 and "lab 'alpha' has inventories in several places" in err
+    assert str(tmp_path / "one/inventory/labs/alpha") in err and str(tmp_path / "two/inventory/labs/alpha") in err

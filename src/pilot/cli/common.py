@@ -110,18 +110,23 @@ def choose_inventory(inventory: Path | None, lab: str | None) -> Path:
 
 def lab_inventory(lab: str) -> Path:
     """What `--lab NAME` means: the inventory `pilot lab inventory --name NAME` writes by default,
-    inventory/labs/NAME. The lab records where that was, so this works from any directory while the lab
-    is up; otherwise it is ./inventory/labs/NAME."""
+    ./inventory/labs/NAME. From another directory, the one the lab recorded when it was written there."""
     from pilot.lab.inventory import DEFAULT_PLACE, written_for
 
-    recorded = written_for(lab)
-    default = [d for d in recorded if d.parts[-len(DEFAULT_PLACE.parts) - 1 :] == (*DEFAULT_PLACE.parts, lab)]
-    for candidate in (*default, DEFAULT_PLACE / lab):
-        if (candidate / "hosts.yaml").exists():
-            return candidate
-    elsewhere = [str(d) for d in recorded if (d / "hosts.yaml").exists()]
+    here = DEFAULT_PLACE / lab
+    if (here / "hosts.yaml").exists():
+        return here
+    recorded = [d for d in written_for(lab) if (d / "hosts.yaml").exists()]
+    default = [d for d in recorded if d.parts[-len(here.parts) :] == here.parts]
+    if len(default) == 1:
+        return default[0]
+    if default:  # written by default from several checkouts: which one is not for pilot to guess
+        raise PilotError(
+            f"lab '{lab}' has inventories in several places ({', '.join(map(str, default))})",
+            fix="run from the directory whose inventory you mean, or pass --inventory DIR",
+        )
     raise PilotError(
-        f"lab '{lab}' has no inventory at {DEFAULT_PLACE / lab}"
-        + (f" (pilot lab inventory --out wrote {', '.join(elsewhere)})" if elsewhere else ""),
-        fix=f"write it with pilot lab inventory --name {lab}" + (", or pass --inventory DIR" if elsewhere else ""),
+        f"lab '{lab}' has no inventory at {here}"
+        + (f" (pilot lab inventory --out wrote {', '.join(map(str, recorded))})" if recorded else ""),
+        fix=f"write it with pilot lab inventory --name {lab}" + (", or pass --inventory DIR" if recorded else ""),
     )
