@@ -2,12 +2,14 @@
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
 
 from pilot.cli import app, main
+from testroot import ROOT
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
@@ -110,3 +112,14 @@ def test_the_apply_question_keeps_stdout_for_json(capsys: pytest.CaptureFixture[
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "core" in captured.err and "not confirmed" in captured.err
+
+
+def test_inputs_missing_from_another_directory_say_how_to_pass_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Run away from the repository, the default intent is not there: the fix must not point at -t."""
+    monkeypatch.chdir(tmp_path)
+    assert run(monkeypatch, "render", "--stage", "ipv4", "--out", "o", "-t", str(ROOT / "containerlab.yml")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pilot: error: inventory/intent.yml: intent file not found; fix: ") and "-t/" not in err
+    assert not (tmp_path / "o").exists()
