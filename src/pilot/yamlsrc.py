@@ -140,7 +140,10 @@ def load(file: Path, *, what: str = "file", expect_mapping: bool = True) -> Sour
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PilotError(
-            f"{what} not found", fix="check the path (or pass it with -t/--topology)", location=Location(file)
+            f"{what} not found",
+            # Not only the topology: the intent (-i) and the record (-r) are read here too.
+            fix="check the path: run from the directory that holds it, or pass it (pilot <command> --help)",
+            location=Location(file),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PilotError(f"cannot read {what}: {exc}", fix="check the file", location=Location(file)) from None

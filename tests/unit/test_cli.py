@@ -1,10 +1,15 @@
 """The command line: help that explains, one-line errors with exit 2, --json errors."""
 
 import json
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 
-from pilot.cli import main
+from pilot.cli import app, main
+from testroot import ROOT
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
@@ -16,12 +21,56 @@ def run(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     return 0
 
 
-@pytest.mark.parametrize("command", [[], ["lab"], ["lab", "up"], ["lab", "down"], ["lab", "status"],
-                                     ["lab", "exec"], ["lab", "ssh"], ["lab", "inventory"]])  # fmt: skip
-def test_help(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
-    assert run(monkeypatch, *command, "--help") == 0
-    text = capsys.readouterr().out
-    assert "Usage" in text and len(text) > 200
+TOP_LEVEL = ["addresses", "render", "diff", "apply", "rollback", "verify", "status", "history", "show", "lab"]
+LAB = ["up", "down", "status", "exec", "ssh", "inventory"]
+
+
+def commands() -> list[tuple[list[str], Any]]:
+    """Every command and subcommand of the real application, with its (typer's click) command object."""
+    found: list[tuple[list[str], Any]] = []
+
+    def walk(path: list[str], command: Any) -> None:
+        found.append((path, command))
+        for name, sub in getattr(command, "commands", {}).items():
+            walk([*path, name], sub)
+
+    walk([], typer.main.get_command(app))
+    return found
+
+
+def flat(text: str) -> str:
+    """Help as words: without rich's panel borders and the line breaks of its wrapping."""
+    return " ".join(re.sub(r"[│╭╮╰╯─*]", " ", text).split())
+
+
+def test_the_commands_are_the_documented_ones() -> None:
+    paths = [path for path, _ in commands()]
+    assert sorted(p[0] for p in paths if len(p) == 1) == sorted(TOP_LEVEL)
+    assert sorted(p[1] for p in paths if len(p) == 2) == sorted(LAB)
+
+
+@pytest.mark.parametrize(("path", "command"), commands(), ids=[" ".join(p) or "pilot" for p, _ in commands()])
+def test_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], path: list[str], command: Any
+) -> None:
+    """`pilot ... --help` exits 0 and shows the command's own text, and every option with its help."""
+    monkeypatch.setenv("COLUMNS", "100")
+    assert run(monkeypatch, *path, "--help") == 0
+    text = flat(capsys.readouterr().out)
+    assert f"Usage: pilot {' '.join(path)}".strip() in text
+    own = flat(command.help or "")
+    assert own, f"pilot {' '.join(path)} has no help text"
+    assert own[:60] in text, "the command's own help"
+    for param in command.params:
+        name = " ".join(path) + " " + (param.opts[0] if param.param_type_name == "option" else str(param.name))
+        if param.param_type_name == "option":
+            for flag in param.opts + param.secondary_opts:
+                assert flag in text.split(), f"{name}: {flag} missing from the help"
+        else:
+            usage = text[: text.index(own[:60])]  # Usage: pilot lab exec [OPTIONS] {node} {command}...
+            assert re.search(rf"[{{[]{param.name}[}}\]]", usage), f"{name}: not in the usage line"
+        assert param.help, f"{name} has no help"
+        assert flat(param.help)[:40] in text, f"{name}: its help is not shown"
 
 
 def test_unknown_lab_is_one_line_exit_2(
@@ -63,3 +112,14 @@ def test_the_apply_question_keeps_stdout_for_json(capsys: pytest.CaptureFixture[
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "core" in captured.err and "not confirmed" in captured.err
+
+
+def test_inputs_missing_from_another_directory_say_how_to_pass_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Run away from the repository, the default intent is not there: the fix must not point at -t."""
+    monkeypatch.chdir(tmp_path)
+    assert run(monkeypatch, "render", "--stage", "ipv4", "--out", "o", "-t", str(ROOT / "containerlab.yml")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pilot: error: inventory/intent.yml: intent file not found; fix: ") and "-t/" not in err
+    assert not (tmp_path / "o").exists()

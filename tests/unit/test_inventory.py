@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from nornir import InitNornir
 
 from pilot.lab.backend import LabStatus, NodeStatus
@@ -58,3 +59,21 @@ def test_inventory_holds_paths_not_secrets(tmp_path: Path) -> None:
     write_inventory(status(), tmp_path)
     text = "".join(p.read_text() for p in tmp_path.iterdir())
     assert "PRIVATE KEY" not in text and "password" not in text
+
+
+def test_pilot_reads_the_lab_inventory_as_nornir_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilot.rollout.inventory import load_inventory
+
+    monkeypatch.setenv("PILOT_CREDENTIALS", str(tmp_path / "none.yml"))
+    for name in ("PILOT_SSH_USERNAME", "PILOT_SSH_KEY", "PILOT_SSH_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    write_inventory(status(), tmp_path / "inv")
+    inv = load_inventory(tmp_path / "inv")
+    seen = {n: (h.platform, h.transport, h.role, h.napalm_driver, h.target) for n, h in inv.hosts.items()}
+    core, pc1 = seen["core"], seen["pc1"]
+    assert core[:4] == ("frr", "napalm", "router", "pilot_frr")
+    assert pc1[:4] == ("linux", "ansible", "client", "linux")  # pushed with Ansible: no NAPALM driver
+    for target in (core[4], pc1[4]):
+        assert target.known_hosts == "/run/pilot/labs/lab/ssh/known_hosts" and target.strict
+        assert target.key_file == "/run/pilot/labs/lab/ssh/id_ed25519" and target.username == "root"
+    assert pc1[4].host == "3fff:0:1000:1::5"

@@ -195,9 +195,18 @@ def test_not_confirmed_changes_nothing(inventory: Path) -> None:
 
 
 def test_two_runs_at_once_are_refused(inventory: Path) -> None:
-    with RunLock(inventory), pytest.raises(PilotError) as info:
+    """The second run is refused before it contacts any device or records anything, and says which run is in
+    its way and what to do."""
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        runs_before = journal.runs(limit=100)
+    with RunLock(inventory, "apply", run_id=41), pytest.raises(PilotError) as info:
         rollout(inventory).apply(get_stage("ipv4"))
-    assert "fix:" in str(info.value)
+    message, _, fix = str(info.value).partition("; fix: ")
+    assert str(inventory) in message and "run 41 (apply)" in message and f"pid {os.getpid()}" in message, message
+    assert "run 41" in fix, fix
+    assert MockDriver.devices == {}, "no device was contacted"
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        assert journal.runs(limit=100) == runs_before, "nothing recorded"
 
 
 def test_an_interrupted_run_blocks_apply_until_resumed_or_rolled_back(inventory: Path) -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from pilot.cli.common import (
     DEFAULT_TOPOLOGY,
     JsonOpt,
     NameOpt,
     TopologyOpt,
+    WhichLabOpt,
     err,
     out,
     print_json,
@@ -76,24 +81,30 @@ def up(
 @app.command("down")
 def down(
     topology: Path | None = TopologyOpt,
-    name: str | None = NameOpt,
+    name: str | None = WhichLabOpt,
     force: bool = typer.Option(
         False, "--force", help="Also clean a stale lab (left by a crash) and leftovers found by name."
     ),
     all_labs: bool = typer.Option(False, "--all", help="Take down every lab on this machine."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Take a lab down: every holder, daemon, veth, bridge, mount and file of it is removed."""
+    """Take a lab down: every holder, daemon, veth, bridge, mount and file of it is removed.
+
+    Refused while a pilot run (apply, rollback, ...) holds an inventory written for the lab; --force
+    takes it down anyway and names the run it breaks.
+    """
     from pilot.lab.backend import get_backend
     from pilot.lab.state import known_labs
 
     names = known_labs() if all_labs else [resolve_lab(name, topology)]
     reports = []
-    with progress(not as_json) as report:
+    with _inventories_held(names, force) as broke, progress(not as_json) as report:
         for lab in names:
+            for run in broke.get(lab, []):
+                err.print(f"[yellow]warning:[/] lab '{lab}': breaking {Text(run)}")
             reports.append(get_backend(_backend_of(lab)).down(lab, force=force, progress=report))
     if as_json:
-        print_json([{"name": r.name, "removed": r.removed} for r in reports])
+        print_json([{"name": r.name, "removed": r.removed, "broke": broke.get(r.name, [])} for r in reports])
         return
     for r in reports:
         out.print(
@@ -103,10 +114,45 @@ def down(
         )
 
 
+@contextlib.contextmanager
+def _inventories_held(labs: list[str], force: bool) -> Iterator[dict[str, list[str]]]:
+    """Hold the run lock of every inventory written for these labs while they are taken down, so no run
+    is working on them and none starts half-way. Busy: refused, or with --force, the runs it breaks."""
+    from pilot.journal.lock import RunLock, read_holder
+    from pilot.lab.inventory import DEFAULT_PLACE, written_for
+
+    held: list[RunLock] = []
+    broke: dict[str, list[str]] = {}
+    try:
+        for lab in labs:
+            # Also ./inventory/labs/<lab>: an inventory written before labs recorded theirs.
+            for directory in dict.fromkeys([*written_for(lab), (DEFAULT_PLACE / lab).resolve()]):
+                if not (directory / "hosts.yaml").exists():
+                    continue
+                lock = RunLock(directory, f"lab down {lab}")
+                try:
+                    held.append(lock.acquire())
+                except PilotError as exc:
+                    holder = read_holder(lock.path)
+                    if holder is None and not force:
+                        raise
+                    what = f"{holder.describe()}, on {directory}" if holder else str(exc)
+                    if not force:
+                        raise PilotError(
+                            f"lab '{lab}' is in use: {what}",
+                            fix=f"wait for it to finish, or pilot lab down --name {lab} --force (breaks that run)",
+                        ) from None
+                    broke.setdefault(lab, []).append(what)
+        yield broke
+    finally:
+        for lock in held:
+            lock.release()
+
+
 @app.command("status")
 def status(
     topology: Path | None = TopologyOpt,
-    name: str | None = NameOpt,
+    name: str | None = typer.Option(None, "--name", help="Only this lab (default: every lab on this machine)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Show labs: each node's role, state, PIDs (holder and daemons), management address and interfaces.
@@ -138,7 +184,7 @@ def exec_(
     node: str = typer.Argument(..., help="Node name, as in containerlab.yml."),
     command: list[str] = typer.Argument(..., help="Command and arguments, after --."),
     topology: Path | None = TopologyOpt,
-    name: str | None = NameOpt,
+    name: str | None = WhichLabOpt,
 ) -> None:
     """Run a command inside a node's namespaces: pilot lab exec core -- vtysh -c 'show version'.
 
@@ -157,7 +203,7 @@ def ssh(
     node: str = typer.Argument(..., help="Node name."),
     command: list[str] | None = typer.Argument(None, help="Optional remote command, after --."),
     topology: Path | None = TopologyOpt,
-    name: str | None = NameOpt,
+    name: str | None = WhichLabOpt,
 ) -> None:
     """SSH into a node over the management network, with the lab's key and pinned host keys."""
     from pilot.lab.paths import LabPaths
@@ -170,7 +216,11 @@ def ssh(
     if node not in st.nodes:
         raise PilotError(f"lab '{lab}' has no node '{node}'", fix=f"use one of: {', '.join(st.nodes)}")
     config = LabPaths(lab).ssh_config
-    argv = ["ssh", "-F", str(config), node, *(command or [])]
+    argv = ["ssh", "-F", str(config), "--", node]
+    if command:
+        # ssh sends one string that the node's shell splits again: quote each word, so the command gets
+        # the same arguments as with `pilot lab exec`.
+        argv.append(shlex.join(command))
     sys.stdout.flush()
     os.execvp("ssh", argv)
 
@@ -178,7 +228,7 @@ def ssh(
 @app.command("inventory")
 def inventory(
     topology: Path | None = TopologyOpt,
-    name: str | None = NameOpt,
+    name: str | None = WhichLabOpt,
     out_dir: Path | None = typer.Option(
         None, "--out", "-o", help="Directory to write (default: inventory/labs/<lab>)."
     ),
@@ -192,14 +242,20 @@ def inventory(
     pinned known_hosts, and where the intent data is (for pilot diff/apply/verify). No password or key
     material is written, only paths.
     """
+    from pilot.journal.lock import RunLock
     from pilot.lab.backend import get_backend
-    from pilot.lab.inventory import write_inventory
+    from pilot.lab.inventory import DEFAULT_PLACE, record_written, write_inventory
 
     lab = resolve_lab(name, topology)
     status = get_backend(_backend_of(lab)).status(lab, detail=False)
-    target = out_dir or Path("inventory") / "labs" / lab
-    files = write_inventory(status, target, intent, record)
-    rebuilt = _note_rebuilt(status, target)
+    target = out_dir or DEFAULT_PLACE / lab
+    if not intent.is_file():  # the inventory would point diff/apply at nothing (the record may come later)
+        raise PilotError(f"intent {intent} not found", fix="pass --intent FILE (run from the repository, or give it)")
+    record_written(lab, target)  # first: `lab down` knows of it even if pilot stops while writing
+    # Not under a run: rewriting hosts.yaml under a running apply would change its devices mid-way.
+    with RunLock(target, "lab inventory"):
+        files = write_inventory(status, target, intent, record)
+        rebuilt = _note_rebuilt(status, target)
     if as_json:
         print_json({"lab": lab, "files": [str(f) for f in files], "journal": rebuilt})
     else:
@@ -211,7 +267,6 @@ def inventory(
 def _note_rebuilt(status: object, target: Path) -> str | None:
     """A lab built again is a new set of devices: tell the inventory's journal, once per build."""
     from pilot.journal import Journal
-    from pilot.journal.lock import RunLock
     from pilot.lab.backend import LabStatus
     from pilot.rollout.inventory import load_inventory
 
@@ -219,7 +274,7 @@ def _note_rebuilt(status: object, target: Path) -> str | None:
     if status.created is None:
         return None
     inv = load_inventory(target)
-    with RunLock(inv.directory, "lab-rebuilt"), Journal.open(inv.journal_path) as journal:
+    with Journal.open(inv.journal_path) as journal:  # the caller holds the inventory's lock
         run = journal.lab_rebuilt(str(inv.directory), status.name, status.created, [n.name for n in status.nodes])
     return None if run is None else f"run {run.id}: {run.detail}"
 

@@ -23,7 +23,9 @@ def render(
     topology: Path = TopologyOpt,
     intent: Path = IntentOpt,
     record: Path = RecordOpt,
-    templates: Path | None = typer.Option(None, "--templates", help="Templates directory (default: ./templates)."),
+    templates: Path | None = typer.Option(
+        None, "--templates", help="Templates directory (default: $PILOT_TEMPLATES, ./templates, else those installed)."
+    ),
     no_validate: bool = typer.Option(False, "--no-validate", help="Skip the tools' offline validators."),
     as_json: bool = JsonOpt,
 ) -> None:

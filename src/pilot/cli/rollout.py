@@ -14,32 +14,25 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from pilot.cli.common import JsonOpt, err, out, print_json
+from pilot.cli.common import JsonOpt, LabOpt, err, out, print_json
 from pilot.errors import PilotError
 
-InventoryOpt = typer.Option(None, "--inventory", "-I", help="Nornir inventory directory (default: the running lab's).")
+InventoryOpt = typer.Option(
+    None, "--inventory", "-I", help="Nornir inventory directory (default: $PILOT_INVENTORY, else the only lab's)."
+)
 LimitOpt = typer.Option(None, "--limit", "-l", help="Devices: names or globs, role:<role>, platform:<p>; '!' excludes.")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask: apply after showing the diff summary.")
 WorkersOpt = typer.Option(20, "--workers", "-w", help="Devices handled at once.")
-TemplatesOpt = typer.Option(None, "--templates", help="Templates directory (default: ./templates).")
+TemplatesOpt = typer.Option(
+    None, "--templates", help="Templates directory (default: $PILOT_TEMPLATES, ./templates, else those installed)."
+)
 
 
-def _inventory(path: Path | None) -> Any:
-    from pilot.lab.state import known_labs
+def _inventory(path: Path | None, lab: str | None = None) -> Any:
+    from pilot.cli.common import choose_inventory
     from pilot.rollout.inventory import load_inventory
 
-    if path is None and os.environ.get("PILOT_INVENTORY"):
-        path = Path(os.environ["PILOT_INVENTORY"])
-    if path is None:
-        labs = [lab for lab in known_labs() if (Path("inventory/labs") / lab / "hosts.yaml").exists()]
-        if len(labs) != 1:
-            raise PilotError(
-                "which inventory? "
-                + (f"several labs have one ({', '.join(labs)})" if labs else "no running lab has one"),
-                fix="pass --inventory DIR (a lab's is written by pilot lab inventory)",
-            )
-        path = Path("inventory/labs") / labs[0]
-    return load_inventory(path)
+    return load_inventory(choose_inventory(path, lab))
 
 
 class LiveProgress:
@@ -172,6 +165,7 @@ def diff(
     stage: str = typer.Option(..., "--stage", "-s", help="The stage to compare with."),
     limit: str | None = LimitOpt,
     inventory: Path | None = InventoryOpt,
+    lab: str | None = LabOpt,
     templates: Path | None = TemplatesOpt,
     workers: int = WorkersOpt,
     exit_code: bool = typer.Option(
@@ -192,7 +186,9 @@ def diff(
 
     wanted = get_stage(stage)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(_inventory(inventory), _options(limit, True, True, workers, templates, progress)).diff(wanted)
+        report = Rollout(_inventory(inventory, lab), _options(limit, True, True, workers, templates, progress)).diff(
+            wanted
+        )
     if not as_json:
         for d in report.devices:
             out.print(f"[bold]== {d.name}[/] ({d.transport})" + ("" if d.diff else ": no change"))
@@ -212,6 +208,7 @@ def apply(
     ),
     resume: bool = typer.Option(False, "--resume", help="Re-apply the stage of an interrupted run."),
     inventory: Path | None = InventoryOpt,
+    lab: str | None = LabOpt,
     templates: Path | None = TemplatesOpt,
     workers: int = WorkersOpt,
     as_json: bool = JsonOpt,
@@ -230,7 +227,7 @@ def apply(
     wanted = get_stage(stage or "ipv4")
     with LiveProgress(not as_json) as progress:
         report = Rollout(
-            _inventory(inventory), _options(limit, yes, not no_rollback, workers, templates, progress)
+            _inventory(inventory, lab), _options(limit, yes, not no_rollback, workers, templates, progress)
         ).apply(wanted, resume=resume)
     _finish(report, as_json)
 
@@ -240,6 +237,7 @@ def rollback(
     limit: str | None = LimitOpt,
     yes: bool = YesOpt,
     inventory: Path | None = InventoryOpt,
+    lab: str | None = LabOpt,
     templates: Path | None = TemplatesOpt,
     workers: int = WorkersOpt,
     as_json: bool = JsonOpt,
@@ -253,7 +251,7 @@ def rollback(
 
     wanted = get_stage(to)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(_inventory(inventory), _options(limit, yes, True, workers, templates, progress)).apply(
+        report = Rollout(_inventory(inventory, lab), _options(limit, yes, True, workers, templates, progress)).apply(
             wanted, command="rollback"
         )
     _finish(report, as_json)
@@ -263,6 +261,7 @@ def verify(
     stage: str | None = typer.Option(None, "--stage", "-s", help="Default: the stage the devices are at."),
     limit: str | None = LimitOpt,
     inventory: Path | None = InventoryOpt,
+    lab: str | None = LabOpt,
     templates: Path | None = TemplatesOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -272,12 +271,13 @@ def verify(
 
     wanted = get_stage(stage) if stage else None
     with LiveProgress(not as_json) as progress:
-        report = Rollout(_inventory(inventory), _options(limit, True, True, 8, templates, progress)).verify(wanted)
+        report = Rollout(_inventory(inventory, lab), _options(limit, True, True, 8, templates, progress)).verify(wanted)
     _finish(report, as_json)
 
 
 def status(
     inventory: Path | None = InventoryOpt,
+    lab: str | None = LabOpt,
     ask: bool = typer.Option(
         True,
         "--ask/--no-ask",
@@ -294,7 +294,7 @@ def status(
     from pilot.lab import procs
     from pilot.rollout.devicestate import ask_devices
 
-    inv = _inventory(inventory)
+    inv = _inventory(inventory, lab)
     with Journal.open(inv.journal_path) as journal:
         journal.recover(procs.alive)
         stages = journal.device_stages(str(inv.directory))
@@ -370,13 +370,14 @@ def _drift(inv: Any, stages: Any, templates: Path | None) -> dict[str, str]:
 
 def history(
     inventory: Path | None = InventoryOpt,
+    lab: str | None = LabOpt,
     count: int = typer.Option(20, "--count", "-n", help="How many runs, newest first."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Past runs on the inventory, newest first."""
     from pilot.journal import Journal
 
-    inv = _inventory(inventory)
+    inv = _inventory(inventory, lab)
     with Journal.open(inv.journal_path) as journal:
         runs = journal.runs(limit=count)
     if as_json:
@@ -395,13 +396,14 @@ def history(
 def show(
     run_id: int = typer.Argument(..., help="Run number (pilot history)."),
     inventory: Path | None = InventoryOpt,
+    lab: str | None = LabOpt,
     backups: bool = typer.Option(False, "--backups", help="Also print each device's backup (secrets redacted)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """One run: its devices with their diffs and push results, its checks, and its log."""
     from pilot.journal import Journal
 
-    inv = _inventory(inventory)
+    inv = _inventory(inventory, lab)
     with Journal.open(inv.journal_path) as journal:
         run = journal.get_run(run_id)
         devices = journal.devices(run_id)

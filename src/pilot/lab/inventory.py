@@ -7,15 +7,19 @@ paths only, never key material, so the inventory can be shown, copied or committ
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pilot.errors import PilotError
 from pilot.inputs import DEFAULT_INTENT, DEFAULT_RECORD
 from pilot.lab.backend import LabStatus
+from pilot.lab.paths import LabPaths
 
 ROLE_GROUPS = {"router": "routers", "switch": "switches", "service": "services", "client": "clients"}
+DEFAULT_PLACE = Path("inventory/labs")  # a lab's inventory goes to inventory/labs/<lab> unless --out says otherwise
 
 
 def inventory_data(
@@ -84,3 +88,28 @@ def write_inventory(
         path.write_text(header + yaml.safe_dump(data, sort_keys=False, default_flow_style=False))
         written.append(path)
     return written
+
+
+def record_written(lab: str, directory: Path) -> None:
+    """Remember that an inventory of `lab` was written at `directory` (kept with the lab's state: it goes
+    when the lab goes). One append of one short line: concurrent writers never mix their lines."""
+    record = LabPaths(lab).inventories
+    line = str(directory.resolve())
+    if "\n" in line:
+        raise PilotError(f"inventory directory {line!r} has a line break in its name", fix="choose another --out")
+    if not record.parent.is_dir() or Path(line) in written_for(lab):
+        return
+    fd = os.open(record, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+def written_for(lab: str) -> list[Path]:
+    """The inventory directories written for `lab` while it has been up, oldest first."""
+    try:
+        lines = LabPaths(lab).inventories.read_text().splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [Path(line) for line in dict.fromkeys(lines) if line.startswith("/")]

@@ -40,6 +40,12 @@ class LabPaths:
         return self.root / "state.json"
 
     @property
+    def inventories(self) -> Path:
+        """Every inventory directory `pilot lab inventory` wrote for the lab, one absolute path a line:
+        `--lab` finds the lab's from any directory, and `lab down` checks no run holds one."""
+        return self.root / "inventories"
+
+    @property
     def ssh_dir(self) -> Path:
         return self.root / "ssh"
 

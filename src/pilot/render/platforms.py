@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pilot import yamlsrc
 from pilot.errors import PilotError
+from pilot.resources import shipped
 
 TEMPLATES_ENV = "PILOT_TEMPLATES"
 
@@ -69,13 +70,24 @@ class Platform:
 
 
 def templates_dir(explicit: Path | None = None) -> Path:
-    """--templates, else $PILOT_TEMPLATES, else ./templates, else the templates beside the source tree."""
-    candidates = [explicit, Path(os.environ[TEMPLATES_ENV]) if TEMPLATES_ENV in os.environ else None, Path("templates")]
-    candidates.append(Path(__file__).resolve().parents[3] / "templates")
-    for candidate in candidates:
-        if candidate is not None and (candidate / "frr" / "platform.yml").exists():
+    """--templates, else $PILOT_TEMPLATES, else ./templates, else the templates installed with pilot.
+
+    A directory given explicitly (--templates, $PILOT_TEMPLATES) must hold templates: it is never
+    skipped silently for another one.
+    """
+    from_env = Path(os.environ[TEMPLATES_ENV]) if os.environ.get(TEMPLATES_ENV) else None
+    for given, what in ((explicit, "--templates"), (from_env, f"${TEMPLATES_ENV}")):
+        if given is not None:
+            if not any(given.glob("*/platform.yml")):
+                raise PilotError(
+                    f"{what} {given}: no templates there (no <platform>/platform.yml)",
+                    fix="point it at a templates directory, e.g. the repository's templates/",
+                )
+            return given
+    for candidate in (Path("templates"), shipped("templates")):
+        if (candidate / "frr" / "platform.yml").exists():
             return candidate
-    raise PilotError("no templates directory found", fix="run from the repository, or pass --templates DIR")
+    raise PilotError("no templates directory found", fix="pass --templates DIR, or reinstall pilot")
 
 
 @cache

@@ -25,7 +25,7 @@ from typing import Any
 from pilot import agent
 from pilot.rollout.inventory import Host
 
-PLAYBOOK = Path(__file__).resolve().parents[3] / "playbooks" / "pilot-agent.yml"
+PLAYBOOK = "pilot-agent.yml"
 RESULT_TASKS = {"Run the device agent"}
 
 
@@ -38,11 +38,14 @@ class HostOutcome:
 
 
 def playbook() -> Path:
-    path = Path(os.environ.get("PILOT_PLAYBOOKS", PLAYBOOK.parent)) / "pilot-agent.yml"
+    """$PILOT_PLAYBOOKS/pilot-agent.yml, else the playbook installed with pilot."""
+    from pilot.resources import shipped
+
+    path = Path(os.environ.get("PILOT_PLAYBOOKS") or shipped("playbooks")) / PLAYBOOK
     if not path.exists():
         from pilot.errors import PilotError
 
-        raise PilotError(f"playbook {path} not found", fix="run from the repository, or set PILOT_PLAYBOOKS")
+        raise PilotError(f"playbook {path} not found", fix="set PILOT_PLAYBOOKS to its directory, or reinstall pilot")
     return path
 
 

@@ -2,6 +2,8 @@
 
 The lab's is written by `pilot lab inventory`; a real network's is edited by hand. Its defaults.yaml
 `data.pilot` block names the intent data (topology, intent, record) the stages are rendered from.
+Nornir's own SimpleInventory reads it, so pilot resolves every value (nested groups, connection options
+overridden in part) exactly as Nornir and its plugins do; pilot only adds checks before that.
 Credentials never live in the inventory: they come from PILOT_SSH_USERNAME / PILOT_SSH_PASSWORD /
 PILOT_SSH_KEY, or from a 0600 credentials file outside the repository ($PILOT_CREDENTIALS, default
 ~/.config/pilot/credentials.yml), and are only ever held in memory.
@@ -18,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, RootModel
 
 from pilot import yamlsrc
 from pilot.errors import Location, PilotError
 from pilot.transport.ssh import Target
 
 TRANSPORTS = {"frr": "napalm", "linux": "ansible"}  # platform -> how pilot pushes to it
+NAPALM_DRIVERS = {"frr": "pilot_frr"}  # platform -> pilot's NAPALM driver for it
 SECRET_KEYS = {"password", "secret", "passphrase", "private_key", "token"}
 DEFAULT_CREDENTIALS = Path("~/.config/pilot/credentials.yml")
 
@@ -58,29 +62,26 @@ class Inventory:
 
 
 def load_inventory(directory: Path) -> Inventory:
+    """Read a Nornir SimpleInventory the way Nornir does (nested groups, connection options resolved per
+    attribute), after pilot's own checks: no secrets, a known shape, groups that exist."""
     directory = directory.resolve()
     if not (directory / "hosts.yaml").exists():
         raise PilotError(
             f"no Nornir inventory in {directory} (hosts.yaml missing)",
             fix="pass --inventory DIR, or write the lab's with: pilot lab inventory",
         )
-    hosts_src = yamlsrc.load(directory / "hosts.yaml", what="inventory hosts file")
-    defaults_src = (
-        yamlsrc.load(directory / "defaults.yaml", what="inventory defaults file")
-        if (directory / "defaults.yaml").exists()
-        else None
-    )
-    groups_src = (
-        yamlsrc.load(directory / "groups.yaml", what="inventory groups file")
-        if (directory / "groups.yaml").exists()
-        else None
-    )
-    for src in (hosts_src, defaults_src, groups_src):
-        if src is not None:
-            _refuse_secrets(src)
-    defaults: dict[str, Any] = defaults_src.data if defaults_src else {}
-    groups: dict[str, Any] = groups_src.data if groups_src else {}
-    pilot = (defaults.get("data") or {}).get("pilot") or {}
+    from nornir.plugins.inventory.simple import SimpleInventory  # here: `pilot --help` need not import Nornir
+
+    files = _Files.load(directory)
+    nornir = SimpleInventory(
+        host_file=str(directory / "hosts.yaml"),
+        group_file=str(directory / "groups.yaml"),
+        defaults_file=str(directory / "defaults.yaml"),
+    ).load()
+    pilot = nornir.defaults.data.get("pilot") or {}
+    if not isinstance(pilot, dict):
+        assert files.defaults is not None
+        raise files.defaults.error(("data", "pilot"), "data.pilot must be a mapping", "see the README")
     paths = {}
     for key in ("topology", "intent", "record"):
         if key not in pilot:
@@ -96,81 +97,150 @@ def load_inventory(directory: Path) -> Inventory:
             else Path(str(pilot[key]))
         )
     creds = Credentials.load()
-    hosts = {}
-    for name, h in hosts_src.data.items():
-        hosts[name] = _host(str(name), h or {}, groups, defaults, creds, hosts_src)
+    hosts = {str(name): _host(host, files, creds) for name, host in nornir.hosts.items()}
     return Inventory(directory, hosts, paths["topology"], paths["intent"], paths["record"])
 
 
-def _inherited(h: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any], key: str) -> Any:
-    """Nornir's order: the host, then its groups in order, then defaults."""
-    if key in h:
-        return h[key]
-    for group in h.get("groups") or []:
-        if key in (groups.get(group) or {}):
-            return groups[group][key]
-    return defaults.get(key)
+class _ConnectionEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hostname: str | None = None
+    port: int | None = None
+    username: str | None = None
+    platform: str | None = None
+    extras: dict[str, Any] | None = None
 
 
-def _host(
-    name: str,
-    h: Mapping[str, Any],
-    groups: Mapping[str, Any],
-    defaults: Mapping[str, Any],
-    creds: Credentials,
-    src: yamlsrc.Source,
-) -> Host:
-    platform = _inherited(h, groups, defaults, "platform")
+class _DefaultsEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hostname: str | None = None
+    port: int | None = None
+    username: str | None = None
+    platform: str | None = None
+    data: dict[str, Any] | None = None
+    connection_options: dict[str, _ConnectionEntry] | None = None
+
+
+class _Entry(_DefaultsEntry):
+    groups: list[str] | None = None
+
+
+class _Entries(RootModel[dict[str, _Entry]]):
+    pass
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The inventory's files as read by pilot: for the checks Nornir does not make, and for errors that
+    name the file and line where a value Nornir resolved came from."""
+
+    hosts: yamlsrc.Source
+    groups: yamlsrc.Source | None
+    defaults: yamlsrc.Source | None
+
+    @classmethod
+    def load(cls, directory: Path) -> _Files:
+        def optional(name: str, what: str) -> yamlsrc.Source | None:
+            return yamlsrc.load(directory / name, what=what) if (directory / name).exists() else None
+
+        files = cls(
+            yamlsrc.load(directory / "hosts.yaml", what="inventory hosts file"),
+            optional("groups.yaml", "inventory groups file"),
+            optional("defaults.yaml", "inventory defaults file"),
+        )
+        for src in (files.hosts, files.groups, files.defaults):
+            if src is not None:
+                _refuse_secrets(src)  # first: a secret is refused before any other complaint about its file
+        for src in (files.hosts, files.groups):
+            if src is not None:
+                yamlsrc.validate(src, _Entries, missing_fix="add it (see Nornir's SimpleInventory format)")
+        if files.defaults is not None:
+            yamlsrc.validate(files.defaults, _DefaultsEntry)
+        files._check_groups()
+        return files
+
+    def _check_groups(self) -> None:
+        groups: dict[str, Any] = self.groups.data if self.groups else {}
+        for src in (self.hosts, self.groups):
+            for name, entry in (src.data if src else {}).items():
+                for index, group in enumerate((entry or {}).get("groups") or []):
+                    if group not in groups:
+                        assert src is not None
+                        raise src.error(
+                            (name, "groups", index),
+                            f"'{name}' is in group '{group}', which groups.yaml does not define",
+                            f"define {group} in groups.yaml, or use one of: {', '.join(groups) or '(none)'}",
+                        )
+
+        def visit(name: str, trail: tuple[str, ...]) -> None:
+            if name in trail:
+                assert self.groups is not None
+                cycle = " -> ".join((*trail[trail.index(name) :], name))
+                raise self.groups.error((name, "groups"), f"groups form a cycle: {cycle}", "remove one parent")
+            for parent in (groups.get(name) or {}).get("groups") or []:
+                visit(parent, (*trail, name))
+
+        for name in groups:
+            visit(name, ())
+
+    def origin(self, host: Any, key: str) -> tuple[yamlsrc.Source, yamlsrc.YamlPath]:
+        """Where Nornir took `key` of `host` from: the host, its groups in Nornir's order, or defaults."""
+        if key in (self.hosts.data.get(host.name) or {}):
+            return self.hosts, (host.name, key)
+        for group in host.extended_groups():
+            if self.groups is not None and key in (self.groups.data.get(group.name) or {}):
+                return self.groups, (group.name, key)
+        if self.defaults is not None and key in self.defaults.data:
+            return self.defaults, (key,)
+        return self.hosts, (host.name,)
+
+
+def _host(host: Any, files: _Files, creds: Credentials) -> Host:
+    """pilot's view of a host Nornir resolved: its platform and transport, and how to reach it over SSH.
+
+    SSH (pilot's sessions, Ansible, the NAPALM driver pilot_frr) goes where Nornir's netmiko connection
+    would: the netmiko connection parameters (hostname, port, username, and extras: key_file, alt_key_file
+    as known_hosts, ssh_strict). The NAPALM driver is the napalm connection's platform.
+    """
+    name = str(host.name)
+    platform = host.platform
+    if platform is None:
+        raise files.hosts.error((name,), f"host '{name}' has no platform", f"add platform: {' or '.join(TRANSPORTS)}")
     if platform not in TRANSPORTS:
+        src, path = files.origin(host, "platform")
         raise src.error(
-            (name, "platform"),
+            path,
             f"host '{name}' has platform {platform!r}, which pilot cannot push to yet",
             f"use one of: {', '.join(TRANSPORTS)}",
         )
-    hostname = _inherited(h, groups, defaults, "hostname")
-    if not hostname:
-        raise src.error((name,), f"host '{name}' has no hostname", "add hostname: <management address>")
-    options = _netmiko_extras(h, groups, defaults)
+    if not host.hostname:
+        raise files.hosts.error((name,), f"host '{name}' has no hostname", "add hostname: <management address>")
+    ssh = host.get_connection_parameters("netmiko")
+    extras = ssh.extras or {}
     target = Target(
         name=name,
-        host=str(hostname),
-        port=int(_inherited(h, groups, defaults, "port") or 22),
-        username=str(_inherited(h, groups, defaults, "username") or "root"),
-        key_file=options.get("key_file"),
-        known_hosts=options.get("alt_key_file"),
-        strict=bool(options.get("ssh_strict", True)),
+        host=str(ssh.hostname),
+        port=int(ssh.port or 22),
+        username=str(ssh.username or "root"),
+        key_file=extras.get("key_file"),
+        known_hosts=extras.get("alt_key_file"),
+        strict=bool(extras.get("ssh_strict", True)),
     )
-    role = str(((h.get("data") or {}).get("role")) or "")
-    driver = _connection(h, groups, defaults, "napalm").get("platform") or "pilot_frr"
-    transport = str(_data(h, groups, defaults, "transport") or TRANSPORTS[platform])
+    napalm = host.get_connection_parameters("napalm").platform
+    # Without a napalm platform of its own, Nornir hands NAPALM the host's platform: name its driver.
+    driver = NAPALM_DRIVERS.get(napalm, napalm)
+    transport = str(_data(host, "transport") or TRANSPORTS[platform])
     if transport not in ("napalm", "ansible"):
-        raise src.error((name,), f"host '{name}' has transport {transport!r}", "use napalm or ansible (data.transport)")
-    return Host(name, str(platform), transport, creds.apply(target), role, str(driver))
+        src, path = files.origin(host, "data")
+        raise src.error(path, f"host '{name}' has transport {transport!r}", "use napalm or ansible (data.transport)")
+    return Host(name, str(platform), transport, creds.apply(target), str(_data(host, "role") or ""), str(driver))
 
 
-def _connection(
-    h: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any], kind: str
-) -> dict[str, Any]:
-    """Nornir resolves connection options per connection type: the first level that has them wins."""
-    levels = [h, *[groups.get(g) or {} for g in h.get("groups") or []], defaults]
-    for level in levels:
-        options = (level.get("connection_options") or {}).get(kind)
-        if options is not None:
-            return dict(options)
-    return {}
-
-
-def _data(h: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any], key: str) -> Any:
-    levels = [h, *[groups.get(g) or {} for g in h.get("groups") or []], defaults]
-    for level in levels:
-        data = level.get("data") or {}
-        if key in data:
-            return data[key]
-    return None
-
-
-def _netmiko_extras(h: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(_connection(h, groups, defaults, "netmiko").get("extras") or {})
+def _data(host: Any, key: str) -> Any:
+    """host["key"]: Nornir's data lookup (the host, its groups in order, defaults)."""
+    try:
+        return host[key]
+    except KeyError:
+        return None
 
 
 def _refuse_secrets(src: yamlsrc.Source) -> None:

@@ -55,13 +55,13 @@ def load_topology(file: Path | str, *, name: str | None = None) -> Topology:
     return topo
 
 
-def check_lab_name(name: str, src: Source | None = None) -> None:
+def check_lab_name(name: str, src: Source | None = None, option: str = "--name") -> None:
     if not LAB_NAME_RE.match(name):
         message = f"lab name '{name}' is not a safe identifier"
         fix = "use 1-40 letters, digits, '-' or '_', starting with a letter or digit"
         if src is not None and src.data.get("name") == name:
             raise src.error(("name",), message, fix)
-        raise PilotError(f"--name: {message}", fix=fix)
+        raise PilotError(f"{option}: {message}", fix=fix)
 
 
 class _Reader:
