@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 
 import typer
@@ -58,6 +59,9 @@ def _root(
 
 
 def main() -> None:
+    from pilot import stop
+
+    handlers = stop.install()
     try:
         app()
     except PilotError as exc:
@@ -67,6 +71,24 @@ def main() -> None:
             print_json(exc.to_dict())
         sys.stderr.write(f"pilot: error: {exc}\n")
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        # Typer turns Ctrl-C (and SIGTERM, raised as one) into a silent exit 130: say where things are.
+        if stop.received is not None and exc.code == 130:
+            sys.stderr.write(stop.summary() + "\n")
+            sys.exit(stop.exit_code())
+        raise
     except KeyboardInterrupt:
-        sys.stderr.write("pilot: interrupted\n")
-        sys.exit(130)
+        sys.stderr.write(stop.summary() + "\n")
+        sys.exit(stop.exit_code())
+    except Exception as exc:
+        # The last resort: every error a user can act on is a PilotError raised where it happens. This
+        # is a bug in pilot; say so in one line, and keep the traceback for whoever debugs it.
+        if os.environ.get("PILOT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"pilot: internal error: {' '.join(f'{type(exc).__name__}: {exc}'.split())}; "
+            "fix: run again with PILOT_DEBUG=1 for the traceback, and report it\n"
+        )
+        sys.exit(70)
+    finally:
+        stop.restore(handlers)

@@ -223,7 +223,7 @@ def apply(
 
     if stage is None and not resume:
         raise PilotError("apply needs --stage", fix="pass --stage ipv4|dual-stack|ipv6-mostly|ipv6-only, or --resume")
-    wanted = get_stage(stage or "ipv4")
+    wanted = get_stage(stage) if stage else None  # with --resume, the interrupted run's
     with LiveProgress(not as_json) as progress:
         report = Rollout(
             _inventory(inventory), _options(limit, yes, not no_rollback, workers, templates, progress)
@@ -284,11 +284,11 @@ def status(
     from pilot.rollout.devicestate import ask_devices
 
     inv = _inventory(inventory)
-    with Journal.open(inv.journal_path) as journal:
+    with Journal.open(inv.journal_path, read_only=True) as journal:  # status reads: a read-only journal will do
         journal.recover(procs.alive)
         stages = journal.device_stages(str(inv.directory))
         unfinished = journal.unfinished(str(inv.directory))
-        last = journal.runs(limit=1)
+        last = journal.runs(limit=1, inventory=str(inv.directory))
     told = ask_devices(inv) if ask else {}
     rows = []
     for name, host in inv.hosts.items():
@@ -324,8 +324,11 @@ def status(
         )
     out.print(table)
     if unfinished is not None:
+        from pilot.journal.resume import how_it_ended
+
         out.print(
-            f"[red]run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted[/]: pilot apply --resume, or pilot rollback --to <stage>"
+            f"[red]{how_it_ended(unfinished)}[/]: devices marked unknown may be mid-change;"
+            " pilot apply --resume, or pilot rollback --to <stage>"
         )
     if last:
         run = last[0]
@@ -336,14 +339,17 @@ def status(
 def history(
     inventory: Path | None = InventoryOpt,
     count: int = typer.Option(20, "--count", "-n", help="How many runs, newest first."),
+    every: bool = typer.Option(
+        False, "--all", help="Runs of every inventory sharing the journal (PILOT_JOURNAL), not only this one's."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Past runs on the inventory, newest first."""
     from pilot.journal import Journal
 
     inv = _inventory(inventory)
-    with Journal.open(inv.journal_path) as journal:
-        runs = journal.runs(limit=count)
+    with Journal.open(inv.journal_path, read_only=True) as journal:
+        runs = journal.runs(limit=count, inventory=None if every else str(inv.directory))
     if as_json:
         print_json([asdict(r) for r in runs])
         return
@@ -367,7 +373,7 @@ def show(
     from pilot.journal import Journal
 
     inv = _inventory(inventory)
-    with Journal.open(inv.journal_path) as journal:
+    with Journal.open(inv.journal_path, read_only=True) as journal:
         run = journal.get_run(run_id)
         devices = journal.devices(run_id)
         checks = journal.checks(run_id)

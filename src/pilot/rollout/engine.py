@@ -28,11 +28,13 @@ from pilot import faults
 from pilot.drivers.frr import render_diff
 from pilot.errors import Location, PilotError
 from pilot.journal import Journal, RunLock
+from pilot.journal.resume import blocked_by, resume_target
 from pilot.lab import procs
 from pilot.rollout.inventory import Host, Inventory
 from pilot.rollout.plan import RunPlan, plan_run
 from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
 from pilot.rollout.restore import verify_restored
+from pilot.rollout.workdir import before_changing_run, run_workdir
 from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
 from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
@@ -146,10 +148,12 @@ class Rollout:
         plan = plan_run(
             self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
         )
-        with Journal.open(self.inv.journal_path) as journal:
+        # Shared: diffs run together, never during an apply (they would probe devices mid-change).
+        with RunLock(self.inv.directory, "diff", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
             notes = _relevant_notes(plan, journal.device_stages(inventory))
             run = journal.start_run("diff", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
+            lock.note(run.id)
             report = RunReport(run.id, "diff", stage.name, "running", notes=notes)
             with self._running(journal, report, start):
                 bundles = plan.bundles(f"diff-{run.id}")
@@ -180,22 +184,21 @@ class Rollout:
         return report
 
     # -- apply ----------------------------------------------------------------------------------------
-    def apply(self, stage: Stage, command: str = "apply", resume: bool = False) -> RunReport:
+    def apply(self, stage: Stage | None, command: str = "apply", resume: bool = False) -> RunReport:
+        """`stage` None only with `resume` (the interrupted run's stage is used)."""
         start = time.monotonic()
         with RunLock(self.inv.directory, command) as lock, Journal.open(self.inv.journal_path) as journal:
+            before_changing_run(journal, self.inv.directory)  # sound journal, its copy, writable run files
             journal.recover(procs.alive)
             inventory = str(self.inv.directory)
             unfinished = journal.unfinished(inventory)
             if resume:
-                if unfinished is None:
-                    raise PilotError("no interrupted run to resume on this inventory", fix="pilot status")
-                stage = get_stage(unfinished.stage or stage.name)
-                self.opt.limit = unfinished.limit
+                name, self.opt.limit = resume_target(unfinished, stage.name if stage else None, self.opt.limit)
+                stage = get_stage(name)
             elif unfinished is not None and command == "apply":
-                raise PilotError(
-                    f"run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted: devices may be mid-change",
-                    fix=f"pilot apply --resume (re-applies {unfinished.stage}), or pilot rollback --to <stage>",
-                )
+                raise blocked_by(unfinished)
+            if stage is None:
+                raise PilotError("apply needs --stage", fix="pass --stage S, or --resume")
             self._phase(f"rendering {stage.name}")
             plan = plan_run(self.inv, stage, self.opt.limit, self.opt.templates, check=self.opt.validate)
             previous = _common_stage(journal.device_stages(inventory), [h.name for h in plan.hosts])
@@ -307,7 +310,9 @@ class Rollout:
     ) -> None:
         run = report.run_id
         if not self.opt.rollback:
-            self._finish(journal, report, "failed", why + " (no rollback: --no-rollback)")
+            # The devices keep what was pushed, never verified: unknown until resumed or rolled back.
+            report.state, report.detail = "interrupted", f"{why} (--no-rollback: devices keep what was pushed)"
+            journal.interrupt(run, f"{report.detail}; pilot apply --resume, or pilot rollback --to <stage>")
             return
         self._phase(f"rolling back {len(pushed)} devices to their backups")
         outcomes = self._restore(plan, pushed, run)
@@ -333,6 +338,9 @@ class Rollout:
                 result.skipped,
             )
             self.progress.check(result)
+            if not result.passed and getattr(devices.get(result.node), "push", "") == "restored":  # not back: unknown
+                devices[result.node].push = "restore-failed"
+                journal.set_push(run, result.node, "restore-failed", result.observed)
         report.after_rollback += restored
         if previous is not None:
             self._phase(f"verifying {previous} again")
@@ -379,7 +387,7 @@ class Rollout:
     # -- verify on its own -----------------------------------------------------------------------------
     def verify(self, stage: Stage | None) -> RunReport:
         start = time.monotonic()
-        with Journal.open(self.inv.journal_path) as journal:
+        with RunLock(self.inv.directory, "verify", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
             if stage is None:
                 names = list(self.inv.hosts)
@@ -394,6 +402,7 @@ class Rollout:
                 self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
             )
             run = journal.start_run("verify", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
+            lock.note(run.id)
             report = RunReport(run.id, "verify", stage.name, "running")
             with self._running(journal, report, start):
                 self._phase(f"verifying {stage.name}")
@@ -431,8 +440,7 @@ class Rollout:
     def _new_pusher(self, transport: str, hosts: Sequence[Host], run: int) -> Pusher:
         if transport == "napalm":
             return NapalmPusher(self.inv, hosts, self.opt.workers, self.progress.device)
-        work = self.inv.directory / ".pilot" / "runs" / str(run)
-        work.mkdir(parents=True, exist_ok=True)
+        work = run_workdir(self.inv.directory, run)
         return AnsiblePusher(hosts, str(run), work, self.opt.workers, self.progress.device)
 
     def _probe_shell(self) -> SshShell:
@@ -587,6 +595,6 @@ def _reason(device: str, error: str) -> str:
 
 
 def _why(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted by the user (Ctrl-C); devices finish or undo their own transactions"
+    if isinstance(exc, KeyboardInterrupt):  # pilot.stop.Terminated (SIGTERM) says what it is
+        return str(exc) or "interrupted by the user (Ctrl-C); devices finish or undo their own transactions"
     return " ".join(f"{type(exc).__name__}: {exc}".split())
