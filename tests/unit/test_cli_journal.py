@@ -101,3 +101,25 @@ def test_apply_resume_refuses_another_stage_and_resumes_without_one(
     assert code == 0, err
     report = json.loads(out)
     assert (report["state"], report["stage"], len(report["devices"])) == ("applied", "dual-stack", 14)
+
+
+def test_ctrl_c_at_the_question_is_one_line_and_changes_nothing(
+    inventory: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --yes pilot asks; Ctrl-C there stops it like anywhere else (not typer's "Aborted!")."""
+    import typer
+    from rich.console import Console
+
+    def ctrl_c(*args: object, **kwargs: object) -> bool:
+        raise typer.Abort()  # what typer.confirm raises on Ctrl-C
+
+    monkeypatch.setattr(commands.os, "isatty", lambda fd: True)
+    monkeypatch.setattr(commands, "err", Console(stderr=True, force_terminal=True, width=200))
+    monkeypatch.setattr(typer, "confirm", ctrl_c)
+    code, out, err = run(monkeypatch, capsys, "apply", "--stage", "ipv4", "-I", str(inventory), "--json")
+    assert code == 130 and out == ""
+    assert err.splitlines()[-1] == (
+        "pilot: interrupted (Ctrl-C): run 1 (apply ipv4) is failed: it stopped before any device changed: "
+        "nothing was changed"
+    )
+    assert "Aborted" not in err and all(d.pushes == 0 for d in MockDriver.devices.values())

@@ -73,7 +73,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except SystemExit as exc:
         # Typer turns Ctrl-C (and SIGTERM, raised as one) into a silent exit 130: say where things are.
-        if stop.received is not None and exc.code == 130:
+        if exc.code == 130 and _interrupted(exc):
             sys.stderr.write(stop.summary() + "\n")
             sys.exit(stop.exit_code())
         raise
@@ -92,3 +92,15 @@ def main() -> None:
         sys.exit(70)
     finally:
         stop.restore(handlers)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt (Ctrl-C, SIGTERM) is what led to `exc`."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -102,7 +102,10 @@ def _confirm(report: Any) -> bool:
         err.print("not confirmed: no terminal to ask on (pass --yes for a non-interactive run)")
         return False
     changed = sum(1 for d in report.devices if d.diff)
-    return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False, err=True)
+    try:
+        return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False, err=True)
+    except typer.Abort:
+        raise KeyboardInterrupt from None  # Ctrl-C at the question stops pilot as it does anywhere else
 
 
 def _options(limit: str | None, yes: bool, rollback: bool, workers: int, templates: Path | None, progress: Any) -> Any:

@@ -59,11 +59,13 @@ def keep_copy(db: sqlite3.Connection, path: Path, last_run: int) -> Path:
         finally:
             copy.close()
         os.replace(partial, target)  # a copy cut short by a crash never takes the name of a good one
-    except (OSError, sqlite3.Error) as exc:
+    except BaseException as exc:
         try:
-            partial.unlink()
+            partial.unlink()  # also when a signal cut the copy short
         except OSError:
             pass
+        if not isinstance(exc, (OSError, sqlite3.Error)):
+            raise
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise PilotError(
             f"{directory}: cannot keep a copy of the journal before the run: {why} (nothing was changed)",
