@@ -42,6 +42,12 @@ def install() -> Handlers:
     return signal.signal(signal.SIGINT, _on_signal), signal.signal(signal.SIGTERM, _on_signal)
 
 
+def ignore() -> None:
+    """From now on SIGINT and SIGTERM are ignored: pilot is saying where it stopped, and exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def restore(previous: Handlers) -> None:
     for signum, handler in zip((signal.SIGINT, signal.SIGTERM), previous, strict=True):
         signal.signal(signum, handler)  # type: ignore[arg-type]

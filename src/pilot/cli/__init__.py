@@ -74,10 +74,12 @@ def main() -> None:
     except SystemExit as exc:
         # Typer turns Ctrl-C (and SIGTERM, raised as one) into a silent exit 130: say where things are.
         if exc.code == 130 and _interrupted(exc):
+            stop.ignore()  # a second Ctrl-C must not cut the line short with a traceback
             sys.stderr.write(stop.summary() + "\n")
             sys.exit(stop.exit_code())
         raise
     except KeyboardInterrupt:
+        stop.ignore()
         sys.stderr.write(stop.summary() + "\n")
         sys.exit(stop.exit_code())
     except Exception as exc:
