@@ -368,7 +368,7 @@ def test_pilot_killed_mid_push_is_found_refused_on_and_resumed(lab: Lab) -> None
 
 def test_no_secret_on_disk(lab: Lab) -> None:
     """The password offered on every command is in no file: inventory, run directories, ansible-runner's
-    private data and artifacts, the journal."""
+    private data and artifacts, the journal. No configuration is left in the run directories either."""
     leaks = []
     for root in (lab.work, Path("/tmp")):
         for path in root.rglob("*"):
@@ -380,6 +380,17 @@ def test_no_secret_on_disk(lab: Lab) -> None:
             except OSError:
                 continue
     assert not leaks
+    # Nor any configuration, secrets and all: the agent scripts (each embeds its host's bundle) are gone
+    # after their play, and ansible-runner wrote neither events nor output (they carry the backups).
+    runs = lab.inventory / ".pilot" / "runs"
+    assert list(runs.glob("*/ansible-*")), "the runs' ansible-runner directories exist"
+    configurations = [
+        str(path)
+        for path in runs.rglob("*")
+        if path.is_file() and any(text in path.read_bytes() for text in (b"Dhcp4", b"router ospf", b"EMBEDDED = "))
+    ]
+    assert configurations == []
+    assert list(runs.rglob("agents")) == [] and list(runs.rglob("job_events")) == []
     artifacts = list(lab.inventory.rglob("artifacts/*/command"))
     assert artifacts, "ansible-runner's command artifacts exist"
     for command in artifacts:

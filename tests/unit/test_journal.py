@@ -17,7 +17,6 @@ import pytest
 
 from pilot.errors import PilotError
 from pilot.journal import Journal, RunLock, redact
-from pilot.journal.lock import read_holder
 from pilot.journal.schema import SCHEMA_VERSION
 from pilot.lab import procs
 
@@ -214,12 +213,84 @@ def test_an_interrupted_run_leaves_its_unfinished_devices_unknown(journal: Journ
     assert stages["pc2"].stage is None and stages["pc2"].describe() == f"unknown: run {crashed} was interrupted"
     assert not stages["dc"].unknown and stages["dc"].describe() == "ipv4"
 
-    # A later run that applies a device on its own makes it known again; resolving clears the rest.
+    # A later run that applies a device on its own makes it known again, but cannot resolve the run:
+    # the devices it did not touch stay unknown. A run over all of them resolves it.
     fix = journal.start_run("apply", "ipv4", "pc1", INV, ["pc1"]).id
     journal.set_device_stage(INV, "pc1", "ipv4", fix)
     assert not journal.device_stages(INV)["pc1"].unknown
-    journal.resolve(crashed, fix)
+    assert journal.resolve(crashed, fix) is False
+    assert {d for d, s in journal.device_stages(INV).items() if s.unknown} == {"core", "pc2"}
+    assert journal.unfinished(INV) is not None
+    everything = journal.start_run("rollback", "ipv4", None, INV, ["core", "dc", "pc1", "pc2"]).id
+    assert journal.resolve(crashed, everything) is True
     assert not any(s.unknown for s in journal.device_stages(INV).values())
+    assert journal.unfinished(INV) is None
+
+
+def test_a_failed_rollback_leaves_its_unrestored_devices_unknown(journal: Journal) -> None:
+    base = journal.start_run("apply", "ipv4", None, INV, ["core", "dc", "pc1"]).id
+    for device in ("core", "dc", "pc1"):
+        journal.set_device_stage(INV, device, "ipv4", base)
+    journal.finish_run(base, "applied")
+    failed = journal.start_run("apply", "dual-stack", None, INV, ["core", "dc", "pc1"]).id
+    journal.set_push(failed, "core", "restore-failed")
+    journal.set_push(failed, "dc", "restored")
+    journal.set_push(failed, "pc1", "failed")
+    journal.finish_run(failed, "rollback-failed", "NOT every device could be restored")
+
+    stages = journal.device_stages(INV)
+    assert {d for d, s in stages.items() if s.unknown} == {"core", "pc1"}
+    assert stages["core"].describe() == f"unknown: run {failed} ended rollback-failed (last known ipv4)"
+    unfinished = journal.unfinished(INV)
+    assert unfinished is not None and unfinished.id == failed
+
+    # A lab built again starts from boot: the failed rollback leaves nothing to resolve.
+    rebuilt = journal.lab_rebuilt(INV, "dost-pilot", 1795335996.0, ["core", "dc", "pc1"])
+    assert rebuilt is not None and journal.get_run(failed).resolved_by == rebuilt.id
+    assert journal.unfinished(INV) is None and journal.device_stages(INV) == {}
+
+
+def test_a_failed_rollback_that_restored_every_device_blocks_nothing(journal: Journal) -> None:
+    """Every device was put back (only the earlier stage's checks failed): nothing is unknown."""
+    run = journal.start_run("apply", "dual-stack", None, INV, ["core", "dc"]).id
+    journal.set_push(run, "core", "restored")
+    journal.set_push(run, "dc", "unchanged")
+    journal.finish_run(run, "rollback-failed")
+    assert journal.unfinished(INV) is None and not any(s.unknown for s in journal.device_stages(INV).values())
+
+
+def test_a_read_only_journal_reports_a_dead_run_without_writing(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    with Journal.open(path) as writer:
+        crashed = writer.start_run("apply", "dual-stack", None, INV, ["core"]).id
+    before = path.read_bytes()
+    with Journal.open(path, read_only=True) as reader:
+        (found,) = reader.recover(dead)
+        assert (found.id, found.state) == (crashed, "interrupted") and "mid-push" in found.detail
+        assert reader.get_run(crashed).state == "interrupted"
+        assert reader.device_stages(INV)["core"].unknown
+        unfinished = reader.unfinished(INV)
+        assert unfinished is not None and unfinished.id == crashed
+        with pytest.raises(ValueError, match="read-only"):
+            reader.event(crashed, "a reader never writes")
+    assert path.read_bytes() == before
+    with Journal.open(path) as writer:
+        assert writer.get_run(crashed).state == "running"  # for the next pilot that writes to record
+
+
+def test_a_missing_journal_reads_as_empty_and_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere" / "journal.sqlite"
+    with Journal.open(path, read_only=True) as reader:
+        assert reader.runs() == [] and reader.device_stages(INV) == {} and reader.unfinished(INV) is None
+        assert reader.recover(dead) == []
+    assert not path.parent.exists()
+
+
+def test_runs_of_one_inventory(journal: Journal) -> None:
+    mine = journal.start_run("apply", "ipv4", None, INV, []).id
+    other = journal.start_run("apply", "ipv4", None, "/other", []).id
+    assert [r.id for r in journal.runs(inventory=INV)] == [mine]
+    assert [r.id for r in journal.runs()] == [other, mine]
 
 
 def test_an_interrupted_diff_leaves_nothing_unknown(journal: Journal) -> None:
@@ -335,10 +406,12 @@ def test_a_lab_built_again_voids_stages_and_interrupted_runs_once_per_build(jour
 
 # -- the inventory lock -----------------------------------------------------------------------------------
 def test_lock_names_its_holder(tmp_path: Path) -> None:
+    from pilot.journal.lock import read_holders
+
     with RunLock(tmp_path, "apply") as first:
         first.note(7)
-        holder = read_holder(tmp_path / ".pilot.lock")
-        assert holder is not None and (holder.pid, holder.run_id, holder.command) == (os.getpid(), 7, "apply")
+        (holder,) = read_holders(tmp_path)
+        assert (holder.pid, holder.run_id, holder.command, holder.shared) == (os.getpid(), 7, "apply", False)
         with pytest.raises(PilotError) as err:
             RunLock(tmp_path, "rollback").acquire()
         text = str(err.value)
@@ -346,7 +419,7 @@ def test_lock_names_its_holder(tmp_path: Path) -> None:
         assert err.value.fix == f"wait for run 7 to finish, or check that pid {os.getpid()} is gone"
         assert "\n" not in text
     # Released: the next run gets it, and finds no stale holder in the file.
-    assert read_holder(tmp_path / ".pilot.lock") is None
+    assert read_holders(tmp_path) == []
     with RunLock(tmp_path, "rollback") as again:
         assert again.held
     assert not again.held
@@ -399,6 +472,35 @@ def test_redact_text() -> None:
     assert PEM_BODY not in redact(f"cut: -----BEGIN OPENSSH PRIVATE KEY-----\n{PEM_BODY}")
     once = redact(f"key-string {SECRET}")
     assert redact(once) == once
+
+
+def test_redact_options_and_variables() -> None:
+    """A secret after an option (`--password x`) or in a variable (`FOO_PASSWORD=x`) is a secret too."""
+    assert redact(f"ansible-playbook --user netops --password {SECRET} site.yml") == (
+        "ansible-playbook --user netops --password <redacted>"
+    )
+    assert redact(f"--password={SECRET}") == "--password=<redacted>"
+    assert redact(f"-p 22 -password {SECRET}") == "-p 22 -password <redacted>"
+    assert redact(f"FOO_PASSWORD={SECRET}") == "FOO_PASSWORD=<redacted>"
+    assert redact(f"export PILOT_SSH_PASSWORD={SECRET}\nls") == "export PILOT_SSH_PASSWORD=<redacted>\nls"
+    assert redact(f"  snmp_community: {SECRET}") == "  snmp_community: <redacted>"
+    assert redact(f"BGP_MD5={SECRET}") == "BGP_MD5=<redacted>"
+
+
+def test_redact_keeps_what_is_not_a_secret() -> None:
+    for keep in (
+        "service password-encryption",
+        "md5sum of the file",
+        "PASSWORD_FILE=/run/secrets/netops",  # where the secret is, not the secret
+        "Permission denied (publickey,password).",  # ssh's words, no value
+        "SSH password:",
+        "the password is wrong",
+        "check the password and retry",
+        "the community of practice meets on Monday",
+        "no password for root",
+        "md5 of the bundle matches",
+    ):
+        assert redact(keep) == keep, keep
 
 
 def test_redact_json_keeps_it_json() -> None:

@@ -182,10 +182,21 @@ def test_failed_verification_restores_every_device(inventory: Path) -> None:
     assert {n: files(n) for n in NODES} == before
 
 
-def test_no_rollback_leaves_the_devices_for_debugging(inventory: Path) -> None:
+def test_no_rollback_leaves_the_devices_for_debugging_and_the_run_interrupted(inventory: Path) -> None:
+    """The devices keep a configuration nobody verified: the run must block the next apply and leave
+    them unknown, like a run stopped mid-push, not end `failed` as if nothing had changed."""
     report = rollout(inventory, checker=checker(passed=False), rollback=False).apply(get_stage("ipv4"))
-    assert report.state == "failed" and "--no-rollback" in report.detail
+    assert report.state == "interrupted" and "--no-rollback" in report.detail
     assert files("core")
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        assert journal.get_run(report.run_id).state == "interrupted"
+        unfinished = journal.unfinished(str(inventory))
+        assert unfinished is not None and unfinished.id == report.run_id
+        stages = journal.device_stages(str(inventory))
+        assert all(stages[n].unknown and stages[n].interrupted_run == report.run_id for n in NODES)
+    with pytest.raises(PilotError, match=f"run {report.run_id} .* was interrupted"):
+        rollout(inventory).apply(get_stage("ipv4"))
+    assert rollout(inventory).apply(None, resume=True).state == "applied"
 
 
 def test_not_confirmed_changes_nothing(inventory: Path) -> None:
@@ -220,7 +231,7 @@ def test_an_interrupted_run_blocks_apply_until_resumed_or_rolled_back(inventory:
         db.execute("UPDATE runs SET pid = ?, pid_started = ? WHERE id = ?", (2**22 - 3, 1, dead.id))
     with pytest.raises(PilotError, match=f"run {dead.id} .* was interrupted"):
         rollout(inventory).apply(get_stage("ipv4"))
-    report = rollout(inventory).apply(get_stage("ipv4"), resume=True)
+    report = rollout(inventory).apply(None, resume=True)
     assert report.state == "applied" and report.stage == "dual-stack"
     with Journal.open(inv.journal_path) as journal:
         assert journal.unfinished(str(inventory)) is None
@@ -317,7 +328,7 @@ def test_ctrl_c_mid_push_leaves_the_run_interrupted_until_resumed(
     with pytest.raises(PilotError, match=f"run {stopped.id} .* was interrupted"):
         rollout(inventory).apply(get_stage("dual-stack"))
     monkeypatch.undo()
-    report = rollout(inventory).apply(get_stage("ipv4"), resume=True)
+    report = rollout(inventory).apply(None, resume=True)
     assert (report.state, report.stage) == ("applied", "dual-stack")
     with Journal.open(inv.journal_path) as journal:
         assert journal.get_run(stopped.id).resolved_by == report.run_id
@@ -333,7 +344,7 @@ def test_a_resume_that_changes_nothing_leaves_the_interrupted_run_to_resume(
     monkeypatch.undo()
     MockDriver.devices["dns64"].unreachable = True
     with pytest.raises(PilotError, match="unreachable"):
-        rollout(inventory).apply(get_stage("ipv4"), resume=True)
+        rollout(inventory).apply(None, resume=True)
     with Journal.open(load_inventory(inventory).journal_path) as journal:
         assert journal.unfinished(str(inventory)) is not None  # still there to resume
 
@@ -355,3 +366,71 @@ def test_a_transport_raising_fails_its_devices_and_the_run_rolls_back(
     with Journal.open(load_inventory(inventory).journal_path) as journal:
         assert journal.get_run(report.run_id).state == "rolled-back"
         assert journal.unfinished(str(inventory)) is None
+
+
+def test_a_failed_rollback_leaves_its_devices_unknown_until_a_rollback_resolves_it(inventory: Path) -> None:
+    """core cannot be put back: what it runs is anyone's guess, and status must not say ipv4."""
+    assert rollout(inventory).apply(get_stage("ipv4")).state == "applied"
+    MockDriver.devices["dhcp"].fail_push = "kea-dhcp4-server did not stay up"
+    MockDriver.devices["core"].fail_restore = True
+    report = rollout(inventory).apply(get_stage("dual-stack"))
+    assert report.state == "rollback-failed", report.detail
+    inv = load_inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        stages = journal.device_stages(str(inventory))
+        assert stages["core"].unknown and stages["core"].interrupted_run == report.run_id
+        assert stages["core"].describe() == f"unknown: run {report.run_id} ended rollback-failed (last known ipv4)"
+        assert not stages["dhcp"].unknown and stages["dhcp"].describe() == "ipv4"  # restored, and checked
+        unfinished = journal.unfinished(str(inventory))
+        assert unfinished is not None and unfinished.id == report.run_id
+    with pytest.raises(PilotError, match=f"run {report.run_id} \\(apply dual-stack\\) ended rollback-failed"):
+        rollout(inventory).apply(get_stage("dual-stack"))
+    MockDriver.devices["core"].fail_restore = False
+    MockDriver.devices["dhcp"].fail_push = None
+    back = rollout(inventory).apply(get_stage("ipv4"), command="rollback")
+    assert back.state == "applied", back.detail
+    with Journal.open(inv.journal_path) as journal:
+        assert journal.get_run(report.run_id).resolved_by == back.run_id
+        assert journal.unfinished(str(inventory)) is None
+        assert not any(s.unknown for s in journal.device_stages(str(inventory)).values())
+
+
+def test_a_narrower_rollback_leaves_the_other_devices_unknown(inventory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rollback --limit core` after an interrupted run deals with core only: the devices it left out are
+    as unknown as before, and the run still blocks an apply."""
+    assert rollout(inventory).apply(get_stage("ipv4")).state == "applied"
+    _interrupt_push_to(monkeypatch, "pc1", KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        rollout(inventory).apply(get_stage("dual-stack"))
+    monkeypatch.undo()
+    assert rollout(inventory, limit="core").apply(get_stage("ipv4"), command="rollback").state == "applied"
+    inv = load_inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        stages = journal.device_stages(str(inventory))
+        assert not stages["core"].unknown
+        assert stages["dost-rtr"].unknown and stages["pc1"].unknown
+        stopped = journal.unfinished(str(inventory))
+        assert stopped is not None and stopped.resolved_by is None
+    with pytest.raises(PilotError, match=f"run {stopped.id} .* was interrupted"):
+        rollout(inventory).apply(get_stage("dual-stack"))
+
+
+def test_resume_refuses_a_stage_or_limit_other_than_the_interrupted_runs(
+    inventory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupt_push_to(monkeypatch, "pc1", KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        rollout(inventory, limit="platform:frr,pc1").apply(get_stage("dual-stack"))
+    monkeypatch.undo()
+    with pytest.raises(PilotError) as info:
+        rollout(inventory).apply(get_stage("ipv6-only"), resume=True)
+    text = str(info.value)
+    assert "--resume re-applies run 1 (apply dual-stack) was interrupted as it was" in text and "\n" not in text
+    assert "not --stage ipv6-only" in text and "fix: drop --stage" in text
+    with pytest.raises(PilotError, match="not --limit core; fix: drop --limit"):
+        rollout(inventory, limit="core").apply(None, resume=True)
+    assert {n: d.pushes for n, d in MockDriver.devices.items() if d.pushes > 1} == {}  # the refusals pushed nothing
+    # The same stage and limit, or none, is the resume.
+    report = rollout(inventory, limit="platform:frr,pc1").apply(get_stage("dual-stack"), resume=True)
+    assert (report.state, report.stage) == ("applied", "dual-stack")
+    assert {d.name for d in report.devices} == {"isp1", "isp2", "core", "dost-rtr", "pc1"}

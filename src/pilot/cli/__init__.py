@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 
 import typer
@@ -58,6 +59,9 @@ def _root(
 
 
 def main() -> None:
+    from pilot import stop
+
+    handlers = stop.install()
     try:
         app()
     except PilotError as exc:
@@ -67,6 +71,38 @@ def main() -> None:
             print_json(exc.to_dict())
         sys.stderr.write(f"pilot: error: {exc}\n")
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        # Typer turns Ctrl-C (and SIGTERM, raised as one) into a silent exit 130: say where things are.
+        if exc.code == 130 and _interrupted(exc):
+            stop.ignore()  # a second Ctrl-C must not cut the line short with a traceback
+            sys.stderr.write(stop.summary() + "\n")
+            sys.exit(stop.exit_code())
+        raise
     except KeyboardInterrupt:
-        sys.stderr.write("pilot: interrupted\n")
-        sys.exit(130)
+        stop.ignore()
+        sys.stderr.write(stop.summary() + "\n")
+        sys.exit(stop.exit_code())
+    except Exception as exc:
+        # The last resort: every error a user can act on is a PilotError raised where it happens. This
+        # is a bug in pilot; say so in one line, and keep the traceback for whoever debugs it.
+        if os.environ.get("PILOT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"pilot: internal error: {' '.join(f'{type(exc).__name__}: {exc}'.split())}; "
+            "fix: run again with PILOT_DEBUG=1 for the traceback, and report it\n"
+        )
+        sys.exit(70)
+    finally:
+        stop.restore(handlers)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt (Ctrl-C, SIGTERM) is what led to `exc`."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

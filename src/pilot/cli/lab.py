@@ -118,7 +118,7 @@ def down(
 def _inventories_held(labs: list[str], force: bool) -> Iterator[dict[str, list[str]]]:
     """Hold the run lock of every inventory written for these labs while they are taken down, so no run
     is working on them and none starts half-way. Busy: refused, or with --force, the runs it breaks."""
-    from pilot.journal.lock import RunLock, read_holder
+    from pilot.journal.lock import RunLock, read_holders
     from pilot.lab.inventory import DEFAULT_PLACE, written_for
 
     held: list[RunLock] = []
@@ -133,10 +133,10 @@ def _inventories_held(labs: list[str], force: bool) -> Iterator[dict[str, list[s
                 try:
                     held.append(lock.acquire())
                 except PilotError as exc:
-                    holder = read_holder(lock.path)
-                    if holder is None and not force:
+                    holders = read_holders(directory)
+                    if not holders and not force:
                         raise
-                    what = f"{holder.describe()}, on {directory}" if holder else str(exc)
+                    what = f"{'; '.join(h.describe() for h in holders)}, on {directory}" if holders else str(exc)
                     if not force:
                         raise PilotError(
                             f"lab '{lab}' is in use: {what}",

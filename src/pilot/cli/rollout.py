@@ -95,7 +95,10 @@ def _confirm(report: Any) -> bool:
         err.print("not confirmed: no terminal to ask on (pass --yes for a non-interactive run)")
         return False
     changed = sum(1 for d in report.devices if d.diff)
-    return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False, err=True)
+    try:
+        return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False, err=True)
+    except typer.Abort:
+        raise KeyboardInterrupt from None  # Ctrl-C at the question stops pilot as it does anywhere else
 
 
 def _options(limit: str | None, yes: bool, rollback: bool, workers: int, templates: Path | None, progress: Any) -> Any:
@@ -224,7 +227,7 @@ def apply(
 
     if stage is None and not resume:
         raise PilotError("apply needs --stage", fix="pass --stage ipv4|dual-stack|ipv6-mostly|ipv6-only, or --resume")
-    wanted = get_stage(stage or "ipv4")
+    wanted = get_stage(stage) if stage else None  # with --resume, the interrupted run's
     with LiveProgress(not as_json) as progress:
         report = Rollout(
             _inventory(inventory, lab), _options(limit, yes, not no_rollback, workers, templates, progress)
@@ -295,11 +298,11 @@ def status(
     from pilot.rollout.devicestate import ask_devices
 
     inv = _inventory(inventory, lab)
-    with Journal.open(inv.journal_path) as journal:
+    with Journal.open(inv.journal_path, read_only=True) as journal:  # status reads: a read-only journal will do
         journal.recover(procs.alive)
         stages = journal.device_stages(str(inv.directory))
         unfinished = journal.unfinished(str(inv.directory))
-        last = journal.runs(limit=1)
+        last = journal.runs(limit=1, inventory=str(inv.directory))
     told = ask_devices(inv) if ask else {}
     drift = _drift(inv, stages, templates) if ask else {}
     rows = []
@@ -342,8 +345,11 @@ def status(
             f"[red]some devices no longer run their recorded stage[/]: pilot diff --stage {drifted[0]} shows what differs, pilot apply --stage {drifted[0]} repairs it"
         )
     if unfinished is not None:
+        from pilot.journal.resume import how_it_ended
+
         out.print(
-            f"[red]run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted[/]: pilot apply --resume, or pilot rollback --to <stage>"
+            f"[red]{how_it_ended(unfinished)}[/]: devices marked unknown may be mid-change;"
+            " pilot apply --resume, or pilot rollback --to <stage>"
         )
     if last:
         run = last[0]
@@ -372,14 +378,17 @@ def history(
     inventory: Path | None = InventoryOpt,
     lab: str | None = LabOpt,
     count: int = typer.Option(20, "--count", "-n", help="How many runs, newest first."),
+    every: bool = typer.Option(
+        False, "--all", help="Runs of every inventory sharing the journal (PILOT_JOURNAL), not only this one's."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Past runs on the inventory, newest first."""
     from pilot.journal import Journal
 
     inv = _inventory(inventory, lab)
-    with Journal.open(inv.journal_path) as journal:
-        runs = journal.runs(limit=count)
+    with Journal.open(inv.journal_path, read_only=True) as journal:
+        runs = journal.runs(limit=count, inventory=None if every else str(inv.directory))
     if as_json:
         print_json([asdict(r) for r in runs])
         return
@@ -404,7 +413,7 @@ def show(
     from pilot.journal import Journal
 
     inv = _inventory(inventory, lab)
-    with Journal.open(inv.journal_path) as journal:
+    with Journal.open(inv.journal_path, read_only=True) as journal:
         run = journal.get_run(run_id)
         devices = journal.devices(run_id)
         checks = journal.checks(run_id)

@@ -10,8 +10,14 @@ CHANGING_COMMANDS = ("apply", "rollback", "resume")
 
 RUNNING = "running"
 # The run stopped while devices may be mid-change: its owner died (`recover`), or stopped it after the
-# push began (`interrupt`: Ctrl-C, an error). `apply --resume` or a rollback must deal with it.
+# push began (`interrupt`: Ctrl-C, SIGTERM, an error, --no-rollback). `apply --resume` or a rollback
+# must deal with it.
 INTERRUPTED = "interrupted"
+# A run that could not put every device back: like an interrupted one, it leaves devices whose state
+# the journal cannot tell, and blocks further applies until resumed or rolled back.
+ROLLBACK_FAILED = "rollback-failed"
+# The ends of a changing run after which devices may be anywhere (see UNKNOWN_PUSH_STATES).
+UNSETTLED_STATES = (INTERRUPTED, ROLLBACK_FAILED)
 # How a run ends (`finish_run`).
 FINAL_STATES = frozenset(
     {
@@ -29,9 +35,10 @@ FINAL_STATES = frozenset(
 )
 
 PUSH_STATES = frozenset({"pending", "pushed", "unchanged", "failed", "restored", "restore-failed", "skipped"})
-# Push states of an interrupted run that say nothing about what the device runs now: it may have
-# been mid-push ('pending') or changed and never verified nor rolled back ('pushed').
-UNKNOWN_PUSH_STATES = ("pending", "pushed")
+# Push states, in an interrupted or rollback-failed run, that say nothing about what the device runs
+# now: it may have been mid-push ('pending'), changed and never verified nor rolled back ('pushed'),
+# failed a push whose undoing nobody checked ('failed'), or failed its restore ('restore-failed').
+UNKNOWN_PUSH_STATES = ("pending", "pushed", "failed", "restore-failed")
 
 CHECK_PHASES = frozenset({"verify", "after-rollback"})
 
@@ -94,8 +101,9 @@ class DeviceStage:
     """Where a device of an inventory is, as far as the journal knows (what `pilot status` shows).
 
     `stage` is the last stage a run applied to it (None if none ever did). `interrupted_run` is set
-    when an unresolved interrupted run may have left it mid-change after that: then `stage` is only
-    what it ran before, and the truth is on the device.
+    when an unresolved interrupted or rollback-failed run (`interrupted_state` says which) may have
+    left it mid-change after that: then `stage` is only what it ran before, and the truth is on the
+    device.
     """
 
     device: str
@@ -103,14 +111,17 @@ class DeviceStage:
     run_id: int | None
     updated: float | None
     interrupted_run: int | None = None
+    interrupted_state: str = INTERRUPTED
 
     @property
     def unknown(self) -> bool:
         return self.interrupted_run is not None
 
     def describe(self) -> str:
-        """`dual-stack`, or `unknown: run 7 was interrupted (last known dual-stack)`."""
+        """`dual-stack`, `unknown: run 7 was interrupted (last known dual-stack)`, or
+        `unknown: run 8 ended rollback-failed (last known ipv4)`."""
         if self.interrupted_run is None:
             return self.stage or "never applied"
         before = f" (last known {self.stage})" if self.stage else ""
-        return f"unknown: run {self.interrupted_run} was interrupted{before}"
+        how = "was interrupted" if self.interrupted_state == INTERRUPTED else f"ended {self.interrupted_state}"
+        return f"unknown: run {self.interrupted_run} {how}{before}"

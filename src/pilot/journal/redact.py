@@ -31,14 +31,24 @@ KEYWORDS = (
     "psk",
 )
 _KEYWORD = "|".join(re.escape(k) for k in KEYWORDS)
+# Words that follow a keyword in a sentence, never as its value in a configuration or a command line:
+# after them the keyword is prose (`the password is wrong`, `community of practice`, `md5 of the file`).
+_PROSE = (
+    "is", "was", "are", "were", "be", "been", "has", "have", "had", "and", "or", "but", "for", "of", "to",
+    "in", "on", "at", "by", "from", "with", "without", "not", "no", "must", "should", "will", "would", "can",
+    "cannot", "could", "may", "might", "that", "which", "when", "if", "as", "than", "then", "the", "a", "an",
+    "authentication", "prompt", "expired", "denied", "required", "incorrect", "wrong", "changed",
+)  # fmt: skip
 
-# A keyword as a whole word (not `password-encryption`, not `md5sum`), then a separator (`password x`,
-# `password: x`, `"password": "x"`, `password=x`), then the rest of the line as the value.
+# A keyword as a whole word (not `password-encryption`, not `md5sum`), or as the last part of an option
+# or a variable name (`--password x`, `FOO_PASSWORD=x`, `ssh_password: x`); then a separator
+# (`password x`, `password: x`, `"password": "x"`, `password=x`), then the rest of the line as the value.
 _SECRET_LINE = re.compile(
-    rf"(?i)(?<![\w-])((?:{_KEYWORD}))(?![\w-])"  # the keyword
-    # What separates it from its value; atomic, so that backtracking cannot shorten it and make
-    # `: <redacted>` look like a fresh value.
-    r"((?>[\"']?[ \t]*[:=]?[ \t]*))"
+    rf"(?i)(?<![\w-])((?:--?)?(?:\w+_)?(?:{_KEYWORD}))(?![\w-])"  # the keyword
+    # What separates it from its value: a `:` or `=` (spaces around it, a quote before it), or spaces
+    # followed by anything but a word of prose. Atomic, so that backtracking cannot shorten it and make
+    # `: <redacted>` look like a fresh value. `(publickey,password)` assigns nothing.
+    rf"((?>[\"']?[ \t]*[:=][ \t]*|[ \t]+(?!(?:{'|'.join(_PROSE)})(?![^ \t\r\n]))))"
     r"(?=[^ \t\r\n])"  # a value must be there: `password` alone at the end of a line is prose
     r"(?!<redacted>)"  # already redacted: keep `redact` idempotent
     r"[^\r\n]+"

@@ -7,6 +7,14 @@ and the few basics a program needs (PATH, HOME, LANG): never a copy of pilot's e
 hold PILOT_SSH_PASSWORD. A password reaches Ansible the way ansible-runner intends: `--ask-pass`, and
 the prompt answered from memory (ansible-runner's `passwords`); hosts with different passwords run as
 separate plays, side by side. env files are suppressed.
+
+What never stays on disk: configurations. The agent scripts carry a host's bundle (its whole intended
+configuration, secrets included) and exist only while their play runs; the agent's answers (backups,
+diffs) travel in ansible-runner's events, which pilot reads in memory and never lets it write
+(job_events, stdout). ansible-runner's own omit_event_data / only_failed_event_data cannot do this:
+they drop the task's result from the events before pilot's handler sees them, and the result is the
+agent's answer. A play cut short (pilot killed) leaves its scripts behind: the next apply on the
+inventory removes them (`scrub_runs`).
 """
 
 from __future__ import annotations
@@ -89,11 +97,17 @@ def run_agent(
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     scripts = data_dir / "agents"
-    scripts.mkdir()
-    for host, bundle_json in (bundles or {}).items():
-        (scripts / f"{host}.py").write_text(agent.with_bundle(bundle_json))
-    plain = scripts / "pilot-agent.py"  # `restore` runs the agent without a bundle
-    plain.write_text(agent.text())
+    scripts.mkdir(mode=0o700)
+    try:
+        for host, bundle_json in (bundles or {}).items():
+            fd = os.open(scripts / f"{host}.py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as script:
+                script.write(agent.with_bundle(bundle_json))
+        plain = scripts / "pilot-agent.py"  # `restore` runs the agent without a bundle
+        plain.write_text(agent.text())
+    except BaseException:
+        scrub(data_dir)
+        raise
     extravars = {
         "pilot_action": action,
         "pilot_run": run,
@@ -134,9 +148,33 @@ def run_agent(
             for future in futures:
                 future.result()
     finally:
+        # Also when a play failed or pilot is being stopped: the pool has waited for every play.
+        for _, _, private in plays:
+            scrub(private)
         if own_control:
             close_masters(control)
     return outcomes
+
+
+def scrub(data_dir: Path) -> None:
+    """Remove from a play's private data directory what holds configurations: the agent scripts (each
+    embeds its host's bundle) and ansible-runner's events and output, if any were written."""
+    shutil.rmtree(data_dir / "agents", ignore_errors=True)
+    for artifacts in data_dir.glob("artifacts/*"):
+        shutil.rmtree(artifacts / "job_events", ignore_errors=True)
+        for name in ("stdout", "stderr"):
+            try:
+                (artifacts / name).unlink()
+            except OSError:
+                pass
+
+
+def scrub_runs(runs: Path) -> None:
+    """`scrub` every play's directory under the inventory's runs directory: what a pilot killed in the
+    middle of a play left. Only while no play runs on the inventory (under its exclusive lock)."""
+    for data_dir in runs.glob("*/ansible-*"):
+        if data_dir.is_dir():
+            scrub(data_dir)
 
 
 def new_control_dir() -> Path:
@@ -175,10 +213,11 @@ def _play(
     seen_result: set[str] = set()
 
     def on_event(event: dict[str, Any]) -> bool:
+        """Keep what pilot needs in memory; False: ansible-runner writes no event to disk."""
         data = event.get("event_data") or {}
         host, name, kind = data.get("host"), data.get("task"), event.get("event")
         if host not in outcomes or kind not in ("runner_on_ok", "runner_on_failed", "runner_on_unreachable"):
-            return True
+            return False
         res = data.get("res") or {}
         outcome = outcomes[host]
         if kind == "runner_on_unreachable":
@@ -195,7 +234,7 @@ def _play(
                 outcome.error = data_error or _first_line(output)
             if on_host:
                 on_host(host, outcome.ok)
-        return True
+        return False
 
     runner = init_runner(
         private_data_dir=str(data_dir),
@@ -206,6 +245,8 @@ def _play(
         forks=min(forks, len(hosts)),
         quiet=True,
         suppress_env_files=True,
+        # The play's output echoes a failed task's result (the agent's answer): not written either.
+        suppress_output_file=True,
         event_handler=on_event,
         ident=str(extravars["pilot_action"]),
         # The password answers Ansible's prompt from memory: it is in no file, no variable, no environment.

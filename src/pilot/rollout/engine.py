@@ -30,6 +30,7 @@ from pilot import limit as limits
 from pilot.agent.diffs import render_diff
 from pilot.errors import Location, PilotError
 from pilot.journal import Journal, RunLock
+from pilot.journal.resume import blocked_by, resume_target
 from pilot.lab import procs
 from pilot.rollout.inventory import Host, Inventory
 from pilot.rollout.plan import RunPlan, plan_run
@@ -37,6 +38,7 @@ from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
 from pilot.rollout.report import DeviceReport, Options, Progress, Quiet, RunReport
 from pilot.rollout.restore import verify_restored
 from pilot.rollout.waves import push_waves, restore_waves
+from pilot.rollout.workdir import before_changing_run, run_workdir
 from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
 from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
@@ -93,10 +95,12 @@ class Rollout:
         plan = plan_run(
             self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
         )
-        with Journal.open(self.inv.journal_path) as journal:
+        # Shared: diffs run together, never during an apply (they would probe devices mid-change).
+        with RunLock(self.inv.directory, "diff", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
             notes = _relevant_notes(plan, journal.device_stages(inventory))
             run = journal.start_run("diff", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
+            lock.note(run.id)
             report = RunReport(run.id, "diff", stage.name, "running", notes=notes)
             with self._running(journal, report, start):
                 bundles = plan.bundles(f"diff-{run.id}")
@@ -127,22 +131,21 @@ class Rollout:
         return report
 
     # -- apply ----------------------------------------------------------------------------------------
-    def apply(self, stage: Stage, command: str = "apply", resume: bool = False) -> RunReport:
+    def apply(self, stage: Stage | None, command: str = "apply", resume: bool = False) -> RunReport:
+        """`stage` None only with `resume` (the interrupted run's stage is used)."""
         start = time.monotonic()
         with RunLock(self.inv.directory, command) as lock, Journal.open(self.inv.journal_path) as journal:
+            before_changing_run(journal, self.inv.directory)  # sound journal, its copy, writable run files
             journal.recover(procs.alive)
             inventory = str(self.inv.directory)
             unfinished = journal.unfinished(inventory)
             if resume:
-                if unfinished is None:
-                    raise PilotError("no interrupted run to resume on this inventory", fix="pilot status")
-                stage = get_stage(unfinished.stage or stage.name)
-                self.opt.limit = unfinished.limit
+                name, self.opt.limit = resume_target(unfinished, stage.name if stage else None, self.opt.limit)
+                stage = get_stage(name)
             elif unfinished is not None and command == "apply":
-                raise PilotError(
-                    f"run {unfinished.id} ({unfinished.command} {unfinished.stage}) was interrupted: devices may be mid-change",
-                    fix=f"pilot apply --resume (re-applies {unfinished.stage}), or pilot rollback --to <stage>",
-                )
+                raise blocked_by(unfinished)
+            if stage is None:
+                raise PilotError("apply needs --stage", fix="pass --stage S, or --resume")
             self._phase(f"rendering {stage.name}")
             plan = plan_run(self.inv, stage, self.opt.limit, self.opt.templates, check=self.opt.validate)
             previous = _common_stage(journal.device_stages(inventory), [h.name for h in plan.hosts])
@@ -258,7 +261,9 @@ class Rollout:
     ) -> None:
         run = report.run_id
         if not self.opt.rollback:
-            self._finish(journal, report, "failed", why + " (no rollback: --no-rollback)")
+            # The devices keep what was pushed, never verified: unknown until resumed or rolled back.
+            report.state, report.detail = "interrupted", f"{why} (--no-rollback: devices keep what was pushed)"
+            journal.interrupt(run, f"{report.detail}; pilot apply --resume, or pilot rollback --to <stage>")
             return
         self._phase(f"rolling back {len(pushed)} devices to their backups")
         outcomes = self._restore(plan, pushed, run)
@@ -284,6 +289,9 @@ class Rollout:
                 result.skipped,
             )
             self.progress.check(result)
+            if not result.passed and getattr(devices.get(result.node), "push", "") == "restored":  # not back: unknown
+                devices[result.node].push = "restore-failed"
+                journal.set_push(run, result.node, "restore-failed", result.observed)
         report.after_rollback += restored
         if previous is not None:
             self._phase(f"verifying {previous} again")
@@ -337,7 +345,7 @@ class Rollout:
         network whose devices are at different stages is `mixed`: each device is checked at its own
         stage, and the run never passes as one stage."""
         start = time.monotonic()
-        with Journal.open(self.inv.journal_path) as journal:
+        with RunLock(self.inv.directory, "verify", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
             groups = {stage.name: None} if stage is not None else self._recorded_stages(journal)
             first = get_stage(next(iter(groups)))
@@ -355,6 +363,7 @@ class Rollout:
             label = first.name if len(groups) == 1 else "mixed"
             hosts = [h.name for plan in plans.values() for h in plan.hosts]
             run = journal.start_run("verify", label, self.opt.limit, inventory, hosts)
+            lock.note(run.id)
             report = RunReport(run.id, "verify", label, "running")
             if len(groups) > 1:
                 report.devices = [
@@ -443,8 +452,7 @@ class Rollout:
         if transport == "napalm":
             return NapalmPusher(self.inv, hosts, self.opt.workers, self.progress.device)
         if run:
-            work = self.inv.directory / ".pilot" / "runs" / str(run)
-            work.mkdir(parents=True, exist_ok=True)
+            work = run_workdir(self.inv.directory, run)
         else:  # work that is not a run (pilot status's drift check) leaves nothing behind
             work = Path(tempfile.mkdtemp(prefix="pilot-drift-"))
             self._scratch.append(work)
@@ -601,6 +609,6 @@ def _reason(device: str, error: str) -> str:
 
 
 def _why(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted by the user (Ctrl-C); devices finish or undo their own transactions"
+    if isinstance(exc, KeyboardInterrupt):  # pilot.stop.Terminated (SIGTERM) says what it is
+        return str(exc) or "interrupted by the user (Ctrl-C); devices finish or undo their own transactions"
     return " ".join(f"{type(exc).__name__}: {exc}".split())
