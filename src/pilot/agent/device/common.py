@@ -1,7 +1,8 @@
 """What every part of the device agent shares: where it keeps its files, and small helpers.
 
 PILOT_AGENT_ROOT (unit tests only) puts every file the agent reads or writes under a directory of its
-own; commands still run as on the device.
+own; commands still run as on the device, with PILOT_AGENT_FRR_RELOAD (read only then) in place of
+FRR's frr-reload.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import pwd
 import subprocess
 import tempfile
 
-EMBEDDED = None  # a bundle (JSON text) carried by this copy of the agent; see the docstring
+# A bundle (JSON text) carried by this copy of the agent (see main's docstring). The line is exactly this:
+# with_bundle() replaces it and _install_self() writes it back, so the plain copy is the agent itself.
+EMBEDDED = None
 ROOT = os.environ.get("PILOT_AGENT_ROOT", "").rstrip("/")
 HOME = ROOT + "/var/lib/pilot"
 RUNS = os.path.join(HOME, "runs")
@@ -22,15 +25,17 @@ STATE = os.path.join(HOME, "state.json")
 LOCK = os.path.join(HOME, "agent.lock")
 PIDS = ROOT + "/run/pilot"
 LOGS = ROOT + "/var/log/pilot"
-FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
+FRR_RELOAD = (ROOT and os.environ.get("PILOT_AGENT_FRR_RELOAD")) or "/usr/lib/frr/frr-reload.py"
 SYSTEMD = os.path.isdir("/run/systemd/system") and not ROOT
 HOOK_ORDER = ("sysctl", "ifupdown", "nft", "frr-reload")
 SETTLE = 3.0  # seconds a repaired kernel state may take to show (zebra installs addresses asynchronously)
 
 
 def on_device(path):
-    """Where a device path is for this agent: itself, or under PILOT_AGENT_ROOT."""
-    return ROOT + path if ROOT and path.startswith("/") and not path.startswith(ROOT + "/") else path
+    """Where a device path is for this agent: itself, or under PILOT_AGENT_ROOT. The agent's own scratch
+    files (tempfile's) are where tempfile put them."""
+    mapped = ROOT and path.startswith("/") and not path.startswith((ROOT + "/", tempfile.gettempdir() + "/"))
+    return ROOT + path if mapped else path
 
 
 class Failed(Exception):
@@ -70,6 +75,10 @@ def write_atomic(path, text, owner="root:root", mode="0644"):
         os.chown(tmp, pwd.getpwnam(user).pw_uid, grp.getgrnam(group or user).gr_gid)
     except KeyError:
         pass  # the owner does not exist here (a tool not installed): keep root
+    except PermissionError:
+        if not ROOT:
+            raise
+        # unit tests (PILOT_AGENT_ROOT) run as any user: the files stay the test's own
     os.chmod(tmp, int(mode, 8))
     os.replace(tmp, path)
 

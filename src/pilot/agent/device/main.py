@@ -86,6 +86,9 @@ def main(argv):
         result = apply(bundle, os.path.join(restore_dir, "bundle.json"), restoring=True)
         sys.stdout.write(json.dumps(result) + "\n")
         return 0 if result["state"] == "applied" else 1
+    if command not in ("capture", "diff", "inspect", "apply", "wait"):
+        sys.stderr.write(f"unknown command {command}\n")
+        return 2
     if EMBEDDED is not None and command in ("capture", "diff", "inspect", "apply"):
         bundle = json.loads(EMBEDDED)
         bundle_path = os.path.join(RUNS, str(bundle["run"]), "bundle.json")
@@ -116,10 +119,7 @@ def main(argv):
         if "--detach" not in args:
             sys.stdout.write(json.dumps(result) + "\n")
         return 0 if result["state"] == "applied" else 1
-    if command == "wait":
-        return _wait(bundle_path, float(args[args.index("--timeout") + 1]) if "--timeout" in args else 300.0)
-    sys.stderr.write(f"unknown command {command}\n")
-    return 2
+    return _wait(bundle_path, float(args[args.index("--timeout") + 1]) if "--timeout" in args else 300.0)
 
 
 def _wait(bundle_path, timeout):

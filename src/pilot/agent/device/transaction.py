@@ -16,6 +16,7 @@ from pilot.agent.device.common import (
     Failed,
     dump,
     locked,
+    on_device,
     read,
     reconnecting,
     remove,
@@ -37,6 +38,7 @@ def hook_before(hook, path, old_copy):
 def hook_after(hook, path, text):
     if text is None:
         return
+    path = on_device(path)  # the file as written (under PILOT_AGENT_ROOT in unit tests)
     if hook == "sysctl":
         run(["sysctl", "-q", "-p", path])
     elif hook == "nft":
