@@ -133,9 +133,11 @@ class Device:
         return target.read_text() if target.exists() else None
 
     def install(self, bundle: dict[str, Any]) -> None:
-        """The device as it is after `bundle` was applied: its files."""
+        """The device as it is after `bundle` was applied: its files, and the sysctls its files set."""
         for f in bundle["files"]:
             self.put(f["path"], f["text"])
+            if f.get("hook") == "sysctl" and f["text"] is not None:
+                self.sysctls(f["text"])
 
     def start_daemon(self, name: str, *argv: str) -> subprocess.Popen[bytes]:
         """A service already running as the agent would have started it (its pid file in /run/pilot)."""
