@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from agent_kit import Device, golden_bundle
 from test_agent_transaction import nat64_scene, text_of
 
 from pilot import agent
+from testroot import ROOT
 
 
 def _ruff() -> str:
@@ -172,22 +172,30 @@ def test_usage_errors(device: Device) -> None:
     assert missing.returncode == 2 and missing.stderr == "no backup for run 41 on this device\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: run from standard input (playbooks/pilot-agent.yml: `python3 - ACTION <<EOF`), the agent's "
-    "__file__ is '<stdin>', so _install_self() finds no source and never leaves the plain copy "
-    "/var/lib/pilot/pilot-agent that its docstring promises for `restore` and `state` on the device",
-)
-def test_an_embedded_copy_run_from_standard_input_leaves_a_plain_copy(device: Device) -> None:
+def test_the_playbooks_command_leaves_a_plain_copy_and_no_temporary_file(device: Device, tmp_path: Path) -> None:
+    """The playbook's raw command as Ansible renders it, run by a shell: the agent runs from a private
+    temporary file (from standard input it could not know its own source), leaves the plain copy
+    /var/lib/pilot/pilot-agent that `restore` and `state` by hand need, and removes the temporary file."""
+    import jinja2
+    import yaml
+
     _, bundle = _nat64_from_ipv4(device)
-    done = subprocess.run(
-        [sys.executable, "-", "capture"],
-        input=agent.with_bundle(json.dumps(bundle)),
-        capture_output=True,
-        text=True,
-        env=device.env(),
-        cwd=device.base,
-        timeout=60,
+    script = tmp_path / "nat64.py"
+    script.write_text(agent.with_bundle(json.dumps(bundle)))
+    task = yaml.safe_load((ROOT / "playbooks" / "pilot-agent.yml").read_text())[0]["tasks"][0]
+    command = jinja2.Template(task["ansible.builtin.raw"]).render(
+        pilot_action="capture",
+        pilot_restore_run="",
+        pilot_bundles=str(tmp_path),
+        inventory_hostname="nat64",
+        pilot_agent_source="unused",
+        lookup=lambda kind, path: Path(path).read_text().rstrip(),  # as Ansible's file lookup (rstrip=True)
     )
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**device.env(), "TMPDIR": str(temporary)}
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, cwd=device.base, timeout=60)
     assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["node"] == "nat64"
     assert device.get("/var/lib/pilot/pilot-agent") == agent.text()
+    assert list(temporary.iterdir()) == []

@@ -457,13 +457,6 @@ def test_restore_puts_back_the_files_and_the_previous_record(
     assert (device.root / "var/lib/pilot/runs/7-restore/result.json").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a backup records a file that did not exist as text None, and put_back() then removes the "
-    "file without undoing what its hook loaded (hook_after returns at once for None; assess() skips the "
-    "live check of an absent file): after a failed first apply the switch keeps the RA Guard table, a "
-    "host keeps its sysctls, and the restore still reports `restored`",
-)
 def test_a_restore_unloads_the_table_that_a_file_new_to_the_device_loaded(
     device: Device, agent_here: InProcess
 ) -> None:
@@ -481,6 +474,8 @@ def test_a_restore_unloads_the_table_that_a_file_new_to_the_device_loaded(
     device.on("nft", "**")
     live = data("agent/dost-sw.nft-list-live.txt")
     device.on("nft", "list", "table", "bridge", "pilot_fhs", stdout=live, after=("nft", "-f", "**"))
+    gone = "Error: No such file or directory\n"  # once the restore deletes it, the table is gone again
+    device.on("nft", "list", "table", "bridge", "pilot_fhs", rc=1, stderr=gone, after=("nft", "delete", "**"))
     agent_here.set("SETTLE", 0.05)
 
     result = agent_here.apply(bundle, bundle_path(agent_here, bundle))
@@ -496,3 +491,34 @@ def test_a_restore_unloads_the_table_that_a_file_new_to_the_device_loaded(
         or any("delete table bridge pilot_fhs" in text and "{" not in text for text in e["files"].values())
     ]
     assert unloads, "the RA Guard table loaded by the failed apply is still there after the restore"
+
+
+def test_a_restore_sets_back_the_sysctls_a_file_new_to_the_device_set(device: Device, agent_here: InProcess) -> None:
+    """nat64 before pilot: forwarding off, no sysctl file. The apply writes the file and turns forwarding
+    on; the transaction then fails: the restore removes the file and turns forwarding off again."""
+    bundle = golden_bundle("dual-stack", "nat64")
+    bundle["files"] = [
+        dict(f, text="net.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n")
+        if f["path"] == "/etc/sysctl.d/90-pilot.conf"
+        else f
+        for f in bundle["files"]
+    ]
+    device.install(bundle)
+    nat64_scene(device, bundle)
+    os.unlink(on_root(device, "/etc/sysctl.d/90-pilot.conf"))
+    device.sysctls("net.ipv4.ip_forward = 0\nnet.ipv6.conf.all.forwarding = 0\n")
+    on = {"/proc/sys/net/ipv4/ip_forward": "1\n", "/proc/sys/net/ipv6/conf/all/forwarding": "1\n"}
+    device.on("sysctl", "-q", "-p", "*", writes=on)
+    device.on("sysctl", "-q", "-w", "net.ipv4.ip_forward=0", writes={"/proc/sys/net/ipv4/ip_forward": "0\n"})
+    device.on(
+        "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=0", writes={"/proc/sys/net/ipv6/conf/all/forwarding": "0\n"}
+    )
+    bundle["expect"]["links"]["eth9"] = {"up": True, "addresses": []}  # cannot be repaired: the apply fails
+    agent_here.set("SETTLE", 0.05)
+
+    result = agent_here.apply(bundle, bundle_path(agent_here, bundle))
+
+    assert result["state"] == "failed" and result["restored"] is True, result
+    assert device.get("/etc/sysctl.d/90-pilot.conf") is None
+    assert device.get("/proc/sys/net/ipv4/ip_forward") == "0\n"
+    assert device.get("/proc/sys/net/ipv6/conf/all/forwarding") == "0\n"

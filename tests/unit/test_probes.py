@@ -389,15 +389,10 @@ def test_dhcpv6_information_request_on_a_stateless_segment() -> None:
     assert probe(other_dns, "pc1") == (False, "DNS 2001:db8:100:2014::53")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (verify/dhcp.py): when the probe script prints nothing parseable (python3 missing, a "
-    "traceback), _ask() returns {} and _offer4 raises AddressValueError on 'None' instead of saying so",
-)
 def test_a_dhcp_probe_that_answers_nothing_fails_with_a_reason() -> None:
     shell = FakeShell().on("pc1", DHCP4, "", 127, "sh: 1: python3: not found\n")
     passed, observed = verdict("dual-stack", "dhcpv4-offer pc1", shell)
-    assert not passed and observed
+    assert not passed and observed == "the DHCP probe gave no answer: sh: 1: python3: not found"
 
 
 # -- reaching services ----------------------------------------------------------------------------------
@@ -467,28 +462,33 @@ def test_ra_guard_drops_the_rogue_ra_and_nothing_is_left_behind() -> None:
     shell = FakeShell().replay("ra-guard.rogue1.json")
     assert verdict("ipv6-mostly", "ra-guard rogue1", shell) == (
         True,
-        "pc1: no rogue address or route; dost-sw dropped 9 RAs",
+        "pc1 and the others: no rogue address or route; dost-sw dropped 9 RAs",
     )
-    assert any(
-        node == "pc1" and command.startswith("for a in $(ip -6 -o addr show dev eth1") for node, command in shell.calls
-    )
+    cleaned = {node for node, command in shell.calls if command.startswith("for a in $(ip -6 -o addr show dev eth1")}
+    assert cleaned == {"pc1", "pc2"}  # every other host of the segment, not the victim alone
+    assert not [c for n, c in shell.calls if n == "rogue1" and " 0 <<" in c]  # nothing got through: no withdrawal
 
 
 def test_without_ra_guard_the_rogue_route_reaches_the_victim() -> None:
     shell = FakeShell().replay("ra-guard.rogue1.no-fhs-table.json")  # the switch's table deleted
     assert verdict("ipv6-mostly", "ra-guard rogue1", shell) == (
         False,
-        "pc1: route 2001:db8:bad:bad::/64; dost-sw dropped 0 RAs",
+        "pc1: 2001:db8:bad:bad:ccd:2dff:fedc:b74d/64, route 2001:db8:bad:bad::/64;"
+        " pc2: 2001:db8:bad:bad:e9:eeff:fee1:1b93/64, route 2001:db8:bad:bad::/64; dost-sw dropped 0 RAs",
+    )
+    assert [c.splitlines()[0] for n, c in shell.calls if n == "rogue1" and c.startswith("python3 -")][-1] == (
+        "python3 - eth1 2001:db8:bad:bad:: 0 <<'PILOT_EOF'"  # the rogue router and prefix withdrawn
     )
 
 
 def test_what_a_rogue_ra_left_behind_fails_the_check() -> None:
     steps = json.loads(recorded("ra-guard.rogue1.no-fhs-table.json"))
+    routes = [i for i, s in enumerate(steps) if s["node"] == "pc1" and s["command"].startswith("ip -6 route show")]
     shell = FakeShell()
     for i, step in enumerate(steps):
         stdout = step["stdout"]
-        if i == len(steps) - 1:  # the clean-up could not remove the route: it is still there at the end
-            stdout = steps[4]["stdout"]
+        if i == routes[-1]:  # the clean-up could not remove the route: it is still there at the end
+            stdout = steps[routes[0]]["stdout"]
         shell.on(step["node"], "^" + re.escape(step["command"]), stdout, step["returncode"], step["stderr"])
     passed, observed = verdict("ipv6-mostly", "ra-guard rogue1", shell)
     assert not passed and observed.endswith("; LEFT BEHIND on pc1: route 2001:db8:bad:bad::/64")

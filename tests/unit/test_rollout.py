@@ -434,3 +434,20 @@ def test_resume_refuses_a_stage_or_limit_other_than_the_interrupted_runs(
     report = rollout(inventory, limit="platform:frr,pc1").apply(get_stage("dual-stack"), resume=True)
     assert (report.state, report.stage) == ("applied", "dual-stack")
     assert {d.name for d in report.devices} == {"isp1", "isp2", "core", "dost-rtr", "pc1"}
+
+
+def test_clients_reconnect_when_the_switch_or_gateway_of_their_segment_is_pushed(inventory: Path) -> None:
+    """A drifted switch port gave a client another VLAN's addresses: repairing the switch does not take
+    them back, the client must ask again. Clients of other segments stay as they are."""
+    rollout(inventory).apply(get_stage("dual-stack"))
+    switch = MockDriver.devices["dost-sw"]
+    path = next(p for p in switch.files if p.endswith("interfaces.d/pilot"))
+    switch.files[path] += "\n# changed by hand\niface extra inet manual\n"
+    report = rollout(inventory).apply(get_stage("dual-stack"))
+    devices = {d.name: d for d in report.devices}
+    assert devices["dost-sw"].push == "pushed"
+    for client in ("pc1", "pc2", "legacy1", "rogue1"):
+        assert devices[client].push == "pushed", client
+        assert devices[client].diff == "reconnect: its network changed (dost-sw): dhcpcd restarts\n"
+        assert MockDriver.devices[client].reconnects == 2
+    assert devices["dost-rtr"].push == "unchanged" and devices["core"].push == "unchanged"

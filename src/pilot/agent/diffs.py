@@ -23,9 +23,8 @@ def render_diff(data: dict[str, Any] | None) -> str:
     reconnect = data.get("reconnect")
     if reconnect:
         was = reconnect.get("from") or "nothing applied by pilot"
-        parts.append(
-            f"{RECONNECT}stage {was} -> {reconnect.get('to')}: {', '.join(reconnect.get('services', []))} restarts"
-        )
+        why = reconnect.get("because") or f"stage {was} -> {reconnect.get('to')}"
+        parts.append(f"{RECONNECT}{why}: {', '.join(reconnect.get('services', []))} restarts")
     return "\n".join(p for p in parts if p) + ("\n" if parts else "")
 
 

@@ -99,12 +99,15 @@ class MockDriver(NetworkDriver):  # type: ignore[misc]
             if dev.services.get(s, False) != w
         }
         out: dict[str, Any] = {"files": files, "services": services}
-        if self.candidate.get("reconnect") and dev.stage != self.candidate.get("stage"):
+        because = self.candidate.get("reconnect_now")  # as the device agent: pilot asks for it, or a new stage
+        if self.candidate.get("reconnect") and (dev.stage != self.candidate.get("stage") or because):
             out["reconnect"] = {
                 "from": dev.stage,
                 "to": self.candidate["stage"],
                 "services": self.candidate["reconnect"],
             }
+            if because:
+                out["reconnect"]["because"] = because
         return out
 
     def inspect(self) -> dict[str, Any]:
@@ -125,7 +128,9 @@ class MockDriver(NetworkDriver):  # type: ignore[misc]
             self.candidate = None
             raise CommitError(f"{self.name}: {dev.fail_push}; its previous configuration was restored")
         _apply(dev, self.candidate)
-        if self.candidate.get("reconnect") and dev.stage != self.candidate.get("stage"):
+        if self.candidate.get("reconnect") and (
+            dev.stage != self.candidate.get("stage") or self.candidate.get("reconnect_now")
+        ):
             dev.reconnects += 1
         dev.stage = self.candidate.get("stage")
         self.committed, self.candidate = run, None

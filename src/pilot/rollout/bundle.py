@@ -35,6 +35,11 @@ def to_json(bundle: dict[str, Any]) -> str:
     return json.dumps(bundle, indent=1, sort_keys=True)
 
 
+def with_reconnect(bundle_json: str, because: str) -> str:
+    """The bundle, telling the device agent to reconnect the client whatever stage it last applied."""
+    return to_json({**json.loads(bundle_json), "reconnect_now": because})
+
+
 # Lines of a configuration that may carry a secret: kept out of the journal (a backup there is for
 # reading and auditing; restoring a crashed run re-renders an earlier stage from the intent instead).
 SECRET = re.compile(

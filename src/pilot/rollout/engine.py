@@ -32,12 +32,13 @@ from pilot.errors import Location, PilotError
 from pilot.journal import Journal, RunLock
 from pilot.journal.resume import blocked_by, resume_target
 from pilot.lab import procs
+from pilot.rollout.bundle import with_reconnect
 from pilot.rollout.inventory import Host, Inventory
 from pilot.rollout.plan import RunPlan, plan_run
 from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
 from pilot.rollout.report import DeviceReport, Options, Progress, Quiet, RunReport
 from pilot.rollout.restore import verify_restored
-from pilot.rollout.waves import push_waves, restore_waves
+from pilot.rollout.waves import clients_behind, push_waves, restore_waves
 from pilot.rollout.workdir import before_changing_run, run_workdir
 from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
@@ -196,6 +197,7 @@ class Rollout:
             raise self._unreachable(unreachable, report.run_id)
         faults.checkpoint("apply:inspected")
         # Only a device that differs is pushed (a client also differs when its stage changes: it reconnects).
+        self._reconnect_behind(journal, plan, report, bundles)
         to_push = [h for h in plan.hosts if devices[h.name].diff]
         for h in plan.hosts:
             if h not in to_push:
@@ -249,6 +251,21 @@ class Rollout:
             journal.set_device_stage(str(self.inv.directory), h.name, plan.stage.name, run)
         self._finish(journal, report, "applied", f"{len(to_push)} devices changed, {len(checks)} checks passed")
 
+    def _reconnect_behind(self, journal: Journal, plan: RunPlan, report: RunReport, bundles: dict[str, str]) -> None:
+        """A client whose segment's gateway or switch this run changes reconnects, though its own stage
+        does not change: what it holds came from the network as it was (a drifted switch port gave it
+        another VLAN's addresses; a repaired one does not take them back)."""
+        devices = {d.name: d for d in report.devices}
+        for client, under in clients_behind(plan, {n for n, d in devices.items() if d.diff}).items():
+            device = devices.get(client)  # None: not in this run (--limit)
+            if device is None or device.diff or not plan.rendered[client].reconnect:
+                continue
+            because = f"its network changed ({', '.join(under)})"
+            bundles[client] = with_reconnect(bundles[client], because)
+            device.diff = f"reconnect: {because}: {', '.join(plan.rendered[client].reconnect)} restarts\n"
+            journal.set_intended(report.run_id, client, bundles[client])
+            journal.set_diff(report.run_id, client, device.diff)
+
     def _recover(
         self,
         journal: Journal,
@@ -296,18 +313,22 @@ class Rollout:
         if previous is not None:
             self._phase(f"verifying {previous} again")
             report.after_rollback += self._verify(journal, plan, get_stage(previous), report, "after-rollback")
-        back = all(r.passed for r in report.after_rollback) and all(devices[h.name].push == "restored" for h in pushed)
-        self._finish(
-            journal,
-            report,
-            "rolled-back" if back else "rollback-failed",
-            why
-            + (
-                "; every device of the run is back on its previous configuration"
-                if back
-                else "; NOT every device could be restored: see pilot show"
-            ),
-        )
+        # Rolled back means every device runs exactly what it ran before the run (compared above). The
+        # previous stage's probes tell whether that network works; they do not decide whether it is back:
+        # a network that drifted before the run fails them after a perfect rollback too.
+        back = all(devices[h.name].push == "restored" for h in pushed)
+        failing = [r.name for r in report.after_rollback if not r.passed and not r.name.startswith("restored ")]
+        if not back:
+            detail = "; NOT every device could be restored: see pilot show"
+        elif failing:
+            detail = (
+                f"; every device of the run is back exactly as it was, but {len(failing)} {previous} checks fail on it"
+                f" ({', '.join(failing[:5])}{', ...' if len(failing) > 5 else ''}): it was not a working {previous}"
+                f" network before this run either, or has not settled: pilot verify --stage {previous}"
+            )
+        else:
+            detail = "; every device of the run is back on its previous configuration"
+        self._finish(journal, report, "rolled-back" if back else "rollback-failed", why + detail)
 
     def _converged(self, plan: RunPlan) -> None:
         """Before clients reconnect, wait (bounded) for the interior routing they need: a DHCP request

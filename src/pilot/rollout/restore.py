@@ -27,8 +27,10 @@ def as_bundle(backup: Mapping[str, Any], run: str) -> dict[str, Any]:
         "files": files,
         "services": dict(backup.get("services", {})),
         "reconnect": [],
-        # The live state the backup recorded (interfaces, addresses, routes) is compared as well.
+        # The live state the backup recorded (interfaces, addresses, routes, what its sysctl and nftables
+        # files had loaded) is compared as well.
         "expect": backup.get("expect"),
+        "loaded": backup.get("loaded"),
     }
     if backup.get("frr_running") is not None:
         bundle["frr_running"] = True

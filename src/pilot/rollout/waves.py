@@ -27,6 +27,18 @@ def behind_switches(plan: RunPlan, hosts: Sequence[Host]) -> set[str]:
     }
 
 
+def clients_behind(plan: RunPlan, devices: set[str]) -> dict[str, list[str]]:
+    """{client of the plan: the devices among `devices` that carry its segment (gateway, switch)}."""
+    out: dict[str, list[str]] = {}
+    for seg in plan.inputs.intent.segments:
+        carriers = [n for n in (seg.medium if seg.medium_is_switch else None, seg.gateway.node) if n in devices]
+        if carriers:
+            for attachment in seg.hosts:
+                if attachment.host in plan.rendered and plan.rendered[attachment.host].device.role == "client":
+                    out[attachment.host] = carriers
+    return out
+
+
 def push_waves(plan: RunPlan, hosts: Sequence[Host]) -> list[list[Host]]:
     clients = plan.clients()
     gateways = behind_switches(plan, hosts)

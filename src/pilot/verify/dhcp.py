@@ -11,7 +11,7 @@ from pilot.intent.model import Intent, Segment
 from pilot.intent.schema import Dhcpv6
 from pilot.stages.model import Stage
 from pilot.verify.model import Check, Probe, Shell
-from pilot.verify.observe import run_script
+from pilot.verify.observe import probe_command
 
 WAIT = 3  # seconds the probe waits for an answer, retransmitting every second
 TIMEOUT = 8.0  # a check retries once or twice (a server just restarted), never for long
@@ -46,12 +46,17 @@ def dhcp_checks(
 
 
 def _ask(shell: Shell, node: str, args: str) -> dict[str, object]:
-    out = run_script(shell, node, "dhcp_probe.py", args, timeout=WAIT + 10).strip().splitlines()
+    """The probe's JSON answer; {"error": why} when it printed none (no python3, a traceback)."""
+    result = shell.run(node, probe_command("dhcp_probe.py", args), timeout=WAIT + 10)
+    lines = result.stdout.strip().splitlines()
     try:
-        data = json.loads(out[-1]) if out else {}
+        data = json.loads(lines[-1]) if lines else None
     except ValueError:
-        data = {}
-    return data if isinstance(data, dict) else {"error": "no answer from the probe"}
+        data = None
+    if isinstance(data, dict) and data:
+        return data
+    said = (result.stderr.strip().splitlines() or lines or [f"exit {result.returncode}"])[-1]
+    return {"error": f"the DHCP probe gave no answer: {said[:200]}"}
 
 
 def _offer4(iface: str, first: IPv4Address, last: IPv4Address, router: IPv4Address, wait: int | None) -> Probe:

@@ -24,21 +24,30 @@ def first_hop_security(intent: Intent, rogue: str, victim: str, listener: str) -
         return []
     switch = seg.medium
     rogue_if = next(a.interface for a in seg.hosts if a.host == rogue)
-    victim_if = next(a.interface for a in seg.hosts if a.host == victim)
     listen_if = next(a.interface for a in seg.hosts if a.host == listener)
+    # Every other host of the segment hears a rogue RA that gets through: each is checked and cleaned.
+    others = [(a.host, a.interface) for a in seg.hosts if a.host != rogue]
 
     def ra_guard(shell: Shell, node: str) -> tuple[bool, str]:
         before = _counter(shell, switch, "RA Guard")
         run_script(shell, rogue, "rogue_ra.py", f"{rogue_if} {ROGUE_PREFIX} {ROGUE_LIFETIME}")
         rogue_ll = link_local(shell, rogue, rogue_if)
-        leaked = _planted(shell, victim, victim_if, rogue_ll)
+        present = others
+        leaked = {h: _planted(shell, h, i, rogue_ll) for h, i in present}
         dropped = _counter(shell, switch, "RA Guard") - before
-        _clean(shell, victim, victim_if, rogue_ll)
-        left = _planted(shell, victim, victim_if, rogue_ll)
-        ok = not leaked and dropped > 0 and not left
+        if any(leaked.values()):
+            # Withdraw the router and its on-link prefix (lifetime 0: it reaches them, as the RA did), then
+            # remove by hand what the two-hour rule keeps (the addresses).
+            run_script(shell, rogue, "rogue_ra.py", f"{rogue_if} {ROGUE_PREFIX} 0")
+        for h, i in present:
+            _clean(shell, h, i, rogue_ll)
+        left = {h: found for h, i in present if (found := _planted(shell, h, i, rogue_ll))}
+        got = [f"{h}: {', '.join(found)}" for h, found in leaked.items() if found]
+        ok = not got and dropped > 0 and not left
         return ok, (
-            f"{victim}: {', '.join(leaked) or 'no rogue address or route'}; {switch} dropped {dropped} RAs"
-            + (f"; LEFT BEHIND on {victim}: {', '.join(left)}" if left else "")
+            ("; ".join(got) if got else f"{victim} and the others: no rogue address or route")
+            + f"; {switch} dropped {dropped} RAs"
+            + ("".join(f"; LEFT BEHIND on {h}: {', '.join(found)}" for h, found in left.items()))
         )
 
     def dhcpv6_shield(shell: Shell, node: str) -> tuple[bool, str]:
@@ -69,7 +78,7 @@ def first_hop_security(intent: Intent, rogue: str, victim: str, listener: str) -
             ra_guard,
             timeout=20,
             exclusive=True,
-            needs=(victim, switch),
+            needs=(victim, switch, *(h for h, _ in others)),
         ),
         Check(
             f"dhcpv6-shield {rogue}",
@@ -85,7 +94,9 @@ def first_hop_security(intent: Intent, rogue: str, victim: str, listener: str) -
 
 def _planted(shell: Shell, victim: str, iface: str, rogue_ll: str) -> list[str]:
     """What a rogue RA left on the victim: addresses and routes in the rogue prefix, a default via it."""
-    found = [str(a) for a in addresses(shell, victim, iface, "ipv6") if str(a.ip).startswith(ROGUE_PREFIX[:-2])]
+    found = [
+        str(a) for a in addresses(shell, victim, iface, "ipv6", usable=False) if str(a.ip).startswith(ROGUE_PREFIX[:-2])
+    ]
     for line in shell.run(victim, f"ip -6 route show dev {shlex.quote(iface)}").stdout.splitlines():
         if line.startswith(ROGUE_PREFIX[:-2]) or (rogue_ll and f"via {rogue_ll} " in line + " "):
             found.append(f"route {line.split(' proto')[0]}")

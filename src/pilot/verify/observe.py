@@ -15,14 +15,17 @@ SCRIPTS = Path(__file__).with_name("scripts")
 Interface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
 
-def addresses(shell: Shell, node: str, iface: str, family: str, scope: str = "global") -> list[Interface]:
-    """The interface's usable addresses (DAD finished) of one family and scope, as the node reports them."""
+def addresses(
+    shell: Shell, node: str, iface: str, family: str, scope: str = "global", usable: bool = True
+) -> list[Interface]:
+    """The interface's addresses of one family and scope, as the node reports them; `usable`: only those
+    whose duplicate address detection has finished."""
     flag = "-4" if family == "ipv4" else "-6"
     out = shell.run(node, f"ip {flag} -j addr show dev {shlex.quote(iface)} scope {scope}").stdout
     found = []
     for link in json.loads(out or "[]"):
         for a in link.get("addr_info", []):
-            if a.get("local") and not a.get("tentative"):
+            if a.get("local") and not (usable and a.get("tentative")):
                 found.append(ipaddress.ip_interface(f"{a['local']}/{a['prefixlen']}"))
     return found
 
@@ -52,9 +55,14 @@ def script(name: str) -> str:
     return (SCRIPTS / name).read_text()
 
 
+def probe_command(name: str, args: str) -> str:
+    """The command running one of verify/scripts on a node with its own python3, read from standard input."""
+    return f"python3 - {args} <<'PILOT_EOF'\n{script(name)}\nPILOT_EOF"
+
+
 def run_script(shell: Shell, node: str, name: str, args: str, timeout: float = 15.0) -> str:
-    """Run one of verify/scripts on a node with its own python3, the script read from standard input."""
-    return shell.run(node, f"python3 - {args} <<'PILOT_EOF'\n{script(name)}\nPILOT_EOF", timeout=timeout).stdout
+    """Run one of verify/scripts on a node; its standard output."""
+    return shell.run(node, probe_command(name, args), timeout=timeout).stdout
 
 
 def wait_for(path: str, text: str, seconds: int = 3) -> str:

@@ -27,18 +27,35 @@ def _frr_delta(path, text):
     return "" if all(line.strip() in ("Lines To Delete", "Lines To Add") for line in lines) else delta + "\n"
 
 
-def _sysctl_drift(text):
-    out = []
+def _sysctl_pairs(text):
     for line in text.splitlines():
         m = re.match(r"^\s*([\w.-]+)\s*=\s*(.*?)\s*$", line)
-        if not m or line.lstrip().startswith(("#", ";")):
-            continue
-        now = read("/proc/sys/" + m.group(1).replace(".", "/"))
-        if now is None or now.split() != m.group(2).split():
-            out.append(
-                "sysctl {} = {}, wanted {}".format(m.group(1), "absent" if now is None else now.strip(), m.group(2))
-            )
+        if m and not line.lstrip().startswith(("#", ";")):
+            yield m.group(1), m.group(2)
+
+
+def _sysctl_now(key):
+    value = read("/proc/sys/" + key.replace(".", "/"))
+    return None if value is None else value.strip()
+
+
+def _sysctl_drift(text):
+    out = []
+    for key, value in _sysctl_pairs(text):
+        now = _sysctl_now(key)
+        if now is None or now.split() != value.split():
+            out.append("sysctl {} = {}, wanted {}".format(key, "absent" if now is None else now, value))
     return out
+
+
+def _nft_names(text):
+    return sorted(set(re.findall(r"(?m)^table (\S+ \S+)", text)))
+
+
+def _nft_live(name):
+    """`nft list table` of one table, or None when it does not exist."""
+    live = run(["nft", "list", "table", *name.split()], check=False)
+    return live.stdout if live.returncode == 0 else None
 
 
 def _nft_tables(listing):
@@ -60,7 +77,7 @@ def _nft_tables(listing):
 def _nft_drift(text):
     """The tables an nft file declares, as nft itself would hold them after loading it (loaded in a
     scratch network namespace), against the live ones."""
-    names = sorted(set(re.findall(r"(?m)^table (\S+ \S+)", text)))
+    names = _nft_names(text)
     if not names:
         return []
     with tempfile.NamedTemporaryFile("w", suffix=".nft", delete=False) as fh:
@@ -72,8 +89,7 @@ def _nft_drift(text):
     wanted = _nft_tables(scratch.stdout)
     out = []
     for name in names:
-        live = run(["nft", "list", "table", *name.split()], check=False)
-        have = _nft_tables(live.stdout).get(name) if live.returncode == 0 else None
+        have = _nft_tables(_nft_live(name) or "").get(name)
         if have != wanted.get(name):
             state = "absent" if have is None else "present" if name not in wanted else "different"
             out.append(
@@ -111,6 +127,42 @@ def _route_present(route):
             continue
         return True
     return False
+
+
+def loaded_state(bundle):
+    """What the bundle's sysctl and nftables files act on, as it is now: {"sysctl": {key: value or None},
+    "nft": {"family table": its listing or None}}. A backup keeps it, so that a restore also undoes
+    what a file loaded when the file itself did not exist before (removing a file unloads nothing)."""
+    sysctl, nft = {}, {}
+    for f in bundle["files"]:
+        if f["text"] is None:
+            continue
+        if f.get("hook") == "sysctl":
+            sysctl.update({key: _sysctl_now(key) for key, _ in _sysctl_pairs(f["text"])})
+        elif f.get("hook") == "nft":
+            nft.update({name: _nft_live(name) for name in _nft_names(f["text"])})
+    return {"sysctl": sysctl, "nft": nft} if sysctl or nft else None
+
+
+def loaded_drift(loaded):
+    """[(what, repair)] where the live sysctls and tables differ from a backup's loaded_state()."""
+    out = []
+    for key, value in sorted((loaded or {}).get("sysctl", {}).items()):
+        now = _sysctl_now(key)
+        if value is not None and (now or "").split() != value.split():
+            out.append((f"sysctl {key} = {now}, was {value}", ("sysctl", key, value)))
+    for name, listing in sorted((loaded or {}).get("nft", {}).items()):
+        have = _nft_tables(_nft_live(name) or "").get(name)
+        want = _nft_tables(listing).get(name) if listing else None
+        if have != want:
+            state = "absent" if have is None else "present" if want is None else "different"
+            out.append(
+                (
+                    f"nftables table {name}: {state}, was {'absent' if want is None else 'present'}",
+                    ("nft", name, listing),
+                )
+            )
+    return out
 
 
 def kernel_drift(expect):
@@ -162,6 +214,12 @@ def repair_kernel(problems, owner):
             run(["ip", "addr", "add", fix[2], "dev", fix[1], *(["nodad"] if ":" in fix[2] else [])])
         elif kind == "del":
             run(["ip", "addr", "del", fix[2], "dev", fix[1]])
+        elif kind == "sysctl":
+            run(["sysctl", "-q", "-w", f"{fix[1]}={fix[2]}"])
+        elif kind == "nft":  # the table as the backup listed it, or gone
+            run(["nft", "delete", "table", *fix[1].split()], check=False)
+            if fix[2]:
+                run(["nft", "-f", "-"], stdin=fix[2])
         elif kind == "route":
             route = fix[1]
             family = "-6" if ":" in (route.get("via") or route["dst"]) else "-4"

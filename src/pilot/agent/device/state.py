@@ -6,7 +6,16 @@ import difflib
 import re
 
 from pilot.agent.device.common import applied_state, read, reconnecting, run
-from pilot.agent.device.live import _frr_delta, _links, _nft_drift, _route_present, _sysctl_drift, kernel_drift
+from pilot.agent.device.live import (
+    _frr_delta,
+    _links,
+    _nft_drift,
+    _route_present,
+    _sysctl_drift,
+    kernel_drift,
+    loaded_drift,
+    loaded_state,
+)
 from pilot.agent.device.services import running
 
 
@@ -40,10 +49,18 @@ def capture(bundle):
             },
             "routes": [r for r in expect.get("routes", []) if _route_present(r)],
         }
+    loaded = loaded_state(bundle)
+    if loaded:
+        snapshot["loaded"] = loaded
     if bundle.get("frr_running") is not None or any(f.get("hook") == "frr-reload" for f in bundle["files"]):
         shown = run(["vtysh", "-c", "show running-config"], check=False)
         snapshot["frr_running"] = _frr_config(shown.stdout) if shown.returncode == 0 else None
     return snapshot
+
+
+def live_drift(bundle):
+    """[(what, repair)]: the kernel state the bundle expects, and (a backup) what its files had loaded."""
+    return kernel_drift(bundle.get("expect")) + loaded_drift(bundle.get("loaded"))
 
 
 def _frr_config(shown):
@@ -88,14 +105,16 @@ def assess(bundle, live_files=True):
             found["drift"][f["path"]] = _sysctl_drift(new)
         elif hook == "nft" and _nft_drift(new):
             found["drift"][f["path"]] = _nft_drift(new)
-    found["kernel"] = kernel_drift(bundle.get("expect"))
+    found["kernel"] = live_drift(bundle)
     for name, wanted in bundle["services"].items():
         now = running(name)
         if now != wanted:
             found["services"][name] = {"running": now, "wanted": wanted}
-    was = applied_state().get("stage")
-    if reconnecting(bundle) and was != bundle.get("stage"):
+    was, because = applied_state().get("stage"), bundle.get("reconnect_now")
+    if reconnecting(bundle) and (was != bundle.get("stage") or because):
         found["reconnect"] = {"from": was, "to": bundle.get("stage"), "services": reconnecting(bundle)}
+        if because:  # pilot asks: the network it hangs off changed in this run
+            found["reconnect"]["because"] = because
     return found
 
 

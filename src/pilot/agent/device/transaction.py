@@ -23,9 +23,9 @@ from pilot.agent.device.common import (
     run,
     write_atomic,
 )
-from pilot.agent.device.live import kernel_drift, repair_kernel
+from pilot.agent.device.live import repair_kernel
 from pilot.agent.device.services import confirm_started, running, start, stop
-from pilot.agent.device.state import assess, capture, differences
+from pilot.agent.device.state import assess, capture, differences, live_drift
 
 RELOADED = {"frr-reload"}  # hooks that apply a file to its running service without a restart
 
@@ -97,14 +97,13 @@ def _transaction(bundle, restoring=False):
     finally:
         for copy in old_copies.values():
             remove(copy)
-    expect = bundle.get("expect")
-    owner = (expect or {}).get("owner")
+    owner = (bundle.get("expect") or {}).get("owner")
     deadline = time.monotonic() + SETTLE
-    problems = kernel_drift(expect)
+    problems = live_drift(bundle)
     repair_kernel(problems, owner)
     while problems and time.monotonic() < deadline:
         time.sleep(0.1)
-        problems = kernel_drift(expect)
+        problems = live_drift(bundle)
     started = []
     for name, wanted in bundle["services"].items():
         if wanted and (name in changed_services or name in reconnect or not running(name)):
