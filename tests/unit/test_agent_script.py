@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -199,3 +201,22 @@ def test_the_playbooks_command_leaves_a_plain_copy_and_no_temporary_file(device:
     assert json.loads(done.stdout.strip().splitlines()[-1])["node"] == "nat64"
     assert device.get("/var/lib/pilot/pilot-agent") == agent.text()
     assert list(temporary.iterdir()) == []
+
+
+def test_directories_the_agent_creates_are_readable_whatever_the_sessions_umask(device: Device) -> None:
+    """A session with umask 077 (a hardened login) must not leave configuration directories that only
+    root can enter: nginx, as www-data, read the portal's page from one and answered 404."""
+    _, bundle = _nat64_from_ipv4(device)
+    shutil.rmtree(device.root / "etc/nftables.d")
+    copy = device.script(agent.with_bundle(json.dumps(bundle)), "runs/7/agent.py")
+    done = subprocess.run(
+        [sys.executable, str(copy), "apply"],
+        capture_output=True,
+        text=True,
+        env=device.env(),
+        timeout=60,
+        preexec_fn=lambda: os.umask(0o077),
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["state"] == "applied"
+    assert stat.S_IMODE((device.root / "etc/nftables.d").stat().st_mode) == 0o755

@@ -167,9 +167,11 @@ def loaded_drift(loaded):
 
 def kernel_drift(expect):
     """[(what, repair)] for every interface, address and route that is not as `expect` says."""
+    if not expect:
+        return []
     out = []
     links = _links()
-    for name, want in sorted((expect or {}).get("links", {}).items()):
+    for name, want in sorted(expect.get("links", {}).items()):
         have = links.get(name)
         if have is None:
             out.append((f"interface {name} missing", None))
@@ -188,7 +190,7 @@ def kernel_drift(expect):
             got = {_canon(a) for a in have["addresses"]}
             out += [(f"{name}: address {a} missing", ("add", name, a)) for a in sorted(wanted - got)]
             out += [(f"{name}: address {a} not in the configuration", ("del", name, a)) for a in sorted(got - wanted)]
-    for route in (expect or {}).get("routes", []):
+    for route in expect.get("routes", []):
         if not _route_present(route):
             how = " via " + route["via"] if route.get("via") else " dev " + route.get("dev", "")
             out.append((f"route {route['dst']}{how} missing", ("route", route)))

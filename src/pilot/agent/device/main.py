@@ -70,6 +70,9 @@ def main(argv):
         sys.stdout.write(__doc__)
         return 2
     command, args = argv[1], argv[2:]
+    # The directories the agent creates for configuration files are readable by the daemons that read
+    # them (nginx as www-data): whatever umask the session had (the agent sets each file's own mode).
+    os.umask(0o022)
     os.makedirs(RUNS, exist_ok=True)
     if command == "state":
         sys.stdout.write(json.dumps(applied_state()) + "\n")

@@ -137,14 +137,14 @@ def apply(bundle, bundle_path, restoring=False):
             except Exception as again:
                 result.update(restored=False, restore_error=str(again))
         result["finished"] = time.time()
-        dump(os.path.join(run_dir, "result.json"), result)
-        remove(os.path.join(run_dir, "result.json.partial"))
-        if result["state"] == "applied":
+        if result["state"] == "applied":  # the device's record first: `wait` returns once result.json exists
             record = bundle.get("applied")  # a restore says again what the device ran before the run
             if restoring and isinstance(record, dict):
                 dump(STATE, record) if record else remove(STATE)
             else:
                 dump(STATE, {"run": bundle["run"], "stage": bundle.get("stage"), "applied": result["finished"]})
+        dump(os.path.join(run_dir, "result.json"), result)
+        remove(os.path.join(run_dir, "result.json.partial"))
     return result
 
 
