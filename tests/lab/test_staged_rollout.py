@@ -28,6 +28,7 @@ import yaml
 from labkit import ROOT, assert_nothing_left, eventually, lab_exec, pilot, unique
 
 from pilot.journal import Journal
+from pilot.journal.lock import read_holders
 
 MARKER = "pilot-test-password-9f4c1e"  # offered as the SSH password by every command of this module
 STAGES = ["ipv4", "dual-stack", "ipv6-mostly", "ipv6-only"]
@@ -301,8 +302,15 @@ def test_two_applies_at_once(lab: Lab) -> None:
     eventually(
         lambda: (r := newest_run(lab)).id != before_runs and r.state == "running", timeout=60, what="first run started"
     )
+    first_run = newest_run(lab).id
+    eventually(lambda: any(h.run_id == first_run for h in read_holders(lab.inventory)), what="the lock naming the run")
     line = one_line_error(lab.run("apply", "--stage", "ipv6-mostly", "--yes"))
+    # The refusal names the run in the way, its pid, and says to wait for it; the refused call recorded
+    # no run of its own and touched no device.
     assert "another pilot run is working on this inventory" in line
+    assert f"run {first_run} (apply)" in line and f"pid {first.pid}" in line, line
+    assert f"fix: wait for run {first_run}" in line, line
+    assert newest_run(lab).id == first_run
     out, err = first.communicate(timeout=400)
     assert first.returncode == 0, err
     report = json.loads(out)

@@ -522,3 +522,26 @@ def test_a_restore_sets_back_the_sysctls_a_file_new_to_the_device_set(device: De
     assert device.get("/etc/sysctl.d/90-pilot.conf") is None
     assert device.get("/proc/sys/net/ipv4/ip_forward") == "0\n"
     assert device.get("/proc/sys/net/ipv6/conf/all/forwarding") == "0\n"
+
+
+def test_a_restore_puts_back_a_table_deleted_by_hand_before_the_run(device: Device, agent_here: InProcess) -> None:
+    """dost-sw drifted: its RA Guard table deleted by hand, the file still there. The apply loads the
+    table, then fails: the restore brings the device back as it was, table deleted, and says restored
+    (the backup is judged by what the device had loaded, not by what its file implies)."""
+    bundle = golden_bundle("dual-stack", "dost-sw")
+    device.install(bundle)
+    bundle["expect"]["links"]["eth9"] = {"up": True, "addresses": []}  # cannot be repaired: the apply fails
+    device.on("ip", "-j", "addr", "show", stdout=data("agent/dost-sw.ip-addr.json"))
+    device.on("unshare", "-n", "sh", "-c", "**", stdout=data("agent/dost-sw.nft-list-scratch.txt"))
+    device.on("nft", "list", "table", "bridge", "pilot_fhs", rc=1, stderr="Error: No such file or directory\n")
+    device.on("nft", "**")
+    live = data("agent/dost-sw.nft-list-live.txt")
+    device.on("nft", "list", "table", "bridge", "pilot_fhs", stdout=live, after=("nft", "-f", "**"))
+    gone = "Error: No such file or directory\n"
+    device.on("nft", "list", "table", "bridge", "pilot_fhs", rc=1, stderr=gone, after=("nft", "delete", "**"))
+    agent_here.set("SETTLE", 0.05)
+
+    result = agent_here.apply(bundle, bundle_path(agent_here, bundle))
+
+    assert result["state"] == "failed" and result["restored"] is True, result
+    assert device.ran("nft", "delete", "table", "bridge", "pilot_fhs")

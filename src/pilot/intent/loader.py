@@ -152,6 +152,7 @@ class _Reader:
             p.ospf_hello,
             p.ospf_dead,
             p.ospf_retransmit,
+            p.bgp_connect_retry,
             title,
         )
 

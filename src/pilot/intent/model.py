@@ -34,6 +34,7 @@ class Province:
     ospf_hello: int | None = None
     ospf_dead: int | None = None
     ospf_retransmit: int | None = None  # LSA and LS request retransmission on router links (s)
+    bgp_connect_retry: int | None = None  # seconds between attempts to open a BGP session that is down
     title: str | None = None  # human text, as written (escaped where it lands)
 
     @property

@@ -69,6 +69,9 @@ class ProvinceDef(_Strict):
     ospf_hello: int | None = Field(default=None, ge=1, le=65535)
     ospf_dead: int | None = Field(default=None, ge=1, le=65535)
     ospf_retransmit: int | None = Field(default=None, ge=1, le=65535)
+    # eBGP: seconds between attempts to open a session that is down; unset keeps the platform's (120 s on
+    # FRR), which lets a session lost with its link stay down for two minutes after the link is back.
+    bgp_connect_retry: int | None = Field(default=None, ge=1, le=65535)
 
 
 class ServicesDef(_Strict):

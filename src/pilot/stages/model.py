@@ -94,6 +94,7 @@ class Bgp:
     neighbors: tuple[BgpNeighbor, ...]
     networks4: tuple[IPv4Network, ...] = ()
     networks6: tuple[IPv6Network, ...] = ()
+    connect_retry: int | None = None  # seconds between attempts to open a session; None: the platform's
 
     def neighbors_of(self, family: str) -> list[BgpNeighbor]:
         return [n for n in self.neighbors if n.family == family]

@@ -106,7 +106,14 @@ def province_router(ctx: Context, name: str) -> Device:
             statics.append(StaticRoute(plan.province6, None, "the province's aggregate, announced to the operators"))
             prefix_lists.append(PrefixList(TO_OPERATORS_V6, "ipv6", (plan.province6,)))
             networks6 = (plan.province6,)
-        bgp = Bgp(intent.province.asn, plan.router_id(name), tuple(neighbors), (plan.province4,), networks6)
+        bgp = Bgp(
+            intent.province.asn,
+            plan.router_id(name),
+            tuple(neighbors),
+            (plan.province4,),
+            networks6,
+            connect_retry=intent.province.bgp_connect_retry,
+        )
     nat64_segment = intent.segment_of_host(intent.services.nat64)
     if stage.nat64 and nat64_segment is not None and nat64_segment.gateway.node == name:
         nat64 = ctx.host_addr(intent.services.nat64).ipv6
@@ -235,7 +242,14 @@ def operator_router(ctx: Context, op: Operator) -> Device:
         interfaces=tuple(interfaces),
         ospf=False,
         ospf6=False,
-        bgp=Bgp(op.asn, plan.router_id(op.node), tuple(neighbors), tuple(networks4), tuple(networks6)),
+        bgp=Bgp(
+            op.asn,
+            plan.router_id(op.node),
+            tuple(neighbors),
+            tuple(networks4),
+            tuple(networks6),
+            connect_retry=intent.province.bgp_connect_retry,  # the lab's operators retry as fast
+        ),
     )
     platform = intent.topology.node(op.node).platform
     return Device(op.node, "router", platform, ctx.stage, router=router)

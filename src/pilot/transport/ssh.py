@@ -55,6 +55,10 @@ class DeviceError(PilotError):
 # stay well below, and wait for a free channel rather than fail.
 CHANNELS = 4
 
+class _ChannelRefused(Exception):
+    """sshd would not open a channel for a command (raised from the paramiko error, its __cause__)."""
+
+
 # paramiko logs every failed handshake with a traceback on stderr; pilot reports errors itself.
 logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
@@ -144,6 +148,12 @@ class Session:
                 out = chan_out.read().decode(errors="replace")
                 err = chan_err.read().decode(errors="replace")
                 code = chan_out.channel.recv_exit_status()
+            except _ChannelRefused as exc:
+                raise DeviceError(
+                    f"{self.target.name}: '{command.split()[0]}' did not start: {exc.__cause__}",
+                    fix="check the device's sshd (MaxSessions) and load",
+                    transient=True,  # nothing ran: asking again later may work
+                ) from None
             except (TimeoutError, paramiko.SSHException, OSError) as exc:
                 raise DeviceError(
                     f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}", fix="check the device"
@@ -152,15 +162,23 @@ class Session:
 
     @staticmethod
     def _open(client: paramiko.SSHClient, command: str, timeout: float) -> Any:
-        """exec_command, opening the channel again if sshd refused it (its channels of commands that just
-        ended may not be closed yet): nothing has run when the open fails, so trying again is safe."""
+        """exec_command, opening the channel again if sshd refused it or did not answer in time (its
+        channels of commands that just ended may not be closed yet, or it is busy): nothing has run when
+        the open fails, so trying again is safe. Still refused: _ChannelRefused."""
+        transport = client.get_transport()
         for attempt in range(3):
             try:
-                return client.exec_command(command, timeout=timeout)
-            except paramiko.ChannelException:
-                if attempt == 2:
-                    raise
+                channel = transport.open_session(timeout=min(timeout, 10.0)) if transport else None
+            except paramiko.SSHException as exc:  # ChannelException (refused), or "Unable to open channel"
+                if attempt == 2 or not (transport and transport.is_active()):
+                    raise _ChannelRefused() from exc
                 time.sleep(0.2 * (attempt + 1))
+                continue
+            if channel is None:
+                raise paramiko.SSHException("not connected")
+            channel.settimeout(timeout)
+            channel.exec_command(command)
+            return channel.makefile_stdin("wb"), channel.makefile("r"), channel.makefile_stderr("r")
         raise AssertionError("unreachable")
 
     def check(self, command: str, timeout: float = 120.0) -> str:

@@ -97,6 +97,10 @@ def assess(bundle, live_files=True):
         if new is None or not live_files:
             continue
         hook = f.get("hook")
+        if hook in ("sysctl", "nft") and bundle.get("loaded") is not None:
+            # A backup: what the device ran is what it had loaded (loaded_drift below), not what its
+            # files imply; a table deleted by hand before the run is put back deleted.
+            continue
         if hook == "frr-reload":
             delta = _frr_delta(f["path"], new)
             if delta:
