@@ -55,6 +55,7 @@ class DeviceError(PilotError):
 # stay well below, and wait for a free channel rather than fail.
 CHANNELS = 4
 
+
 class _ChannelRefused(Exception):
     """sshd would not open a channel for a command (raised from the paramiko error, its __cause__)."""
 
