@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from pilot import faults
@@ -33,13 +29,14 @@ from pilot.journal import Journal, RunLock
 from pilot.journal.resume import blocked_by, resume_target
 from pilot.lab import procs
 from pilot.rollout.bundle import with_reconnect
+from pilot.rollout.connections import Connections
 from pilot.rollout.inventory import Host, Inventory
 from pilot.rollout.plan import RunPlan, plan_run
-from pilot.rollout.push import AnsiblePusher, NapalmPusher, Outcome, Pusher
-from pilot.rollout.report import DeviceReport, Options, Progress, Quiet, RunReport
+from pilot.rollout.push import Outcome, Pusher
+from pilot.rollout.report import DeviceReport, Options, Progress, Quiet, RunReport, why
 from pilot.rollout.restore import verify_restored
 from pilot.rollout.waves import clients_behind, push_waves, restore_waves
-from pilot.rollout.workdir import before_changing_run, run_workdir
+from pilot.rollout.workdir import before_changing_run
 from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
 from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
@@ -52,12 +49,9 @@ class Rollout:
         self.inv = inventory
         self.opt = options
         self.progress = options.progress
-        self._pool: dict[str, Pusher] = {}  # this run's pushers, by transport
-        self._run_id: int | None = None
-        self._shell: SshShell | None = None
+        self.net = Connections(inventory, options.workers, self.progress.device)
         self._log: tuple[Journal, int, float] | None = None  # where phases are logged, and since when
         self._pushing = False  # the run has begun changing devices: stopping now leaves them mid-change
-        self._scratch: list[Path] = []  # work directories of what is not a run, removed with the connections
 
     def _phase(self, text: str) -> None:
         """Tell the user, and the run's log: `pilot show` then says where a slow run spent its time."""
@@ -79,10 +73,10 @@ class Rollout:
                 raise
             if self._pushing:
                 report.state = "interrupted"
-                why = f"{_why(exc)}; devices may have been left mid-push: pilot apply --resume, or pilot rollback --to <stage>"
-                journal.interrupt(report.run_id, why)
+                detail = f"{why(exc)}; devices may have been left mid-push: pilot apply --resume, or pilot rollback --to <stage>"
+                journal.interrupt(report.run_id, detail)
             else:
-                journal.finish_run(report.run_id, "failed", _why(exc))
+                journal.finish_run(report.run_id, "failed", why(exc))
             raise
         finally:
             self._close_connections()
@@ -243,9 +237,9 @@ class Rollout:
         checks = self._verify(journal, plan, plan.stage, report, "verify")
         bad = [c for c in checks if not c.passed]
         if bad:
-            why = "verification failed: " + "; ".join(f"{c.name}: {c.observed}" for c in bad)
-            journal.event(run, why)
-            self._recover(journal, plan, report, to_push, backups, previous, why)
+            reason = "verification failed: " + "; ".join(f"{c.name}: {c.observed}" for c in bad)
+            journal.event(run, reason)
+            self._recover(journal, plan, report, to_push, backups, previous, reason)
             return
         for h in plan.hosts:
             journal.set_device_stage(str(self.inv.directory), h.name, plan.stage.name, run)
@@ -274,12 +268,12 @@ class Rollout:
         pushed: Sequence[Host],
         backups: Mapping[str, dict[str, Any]],
         previous: str | None,
-        why: str,
+        reason: str,
     ) -> None:
         run = report.run_id
         if not self.opt.rollback:
             # The devices keep what was pushed, never verified: unknown until resumed or rolled back.
-            report.state, report.detail = "interrupted", f"{why} (--no-rollback: devices keep what was pushed)"
+            report.state, report.detail = "interrupted", f"{reason} (--no-rollback: devices keep what was pushed)"
             journal.interrupt(run, f"{report.detail}; pilot apply --resume, or pilot rollback --to <stage>")
             return
         self._phase(f"rolling back {len(pushed)} devices to their backups")
@@ -328,7 +322,7 @@ class Rollout:
             )
         else:
             detail = "; every device of the run is back on its previous configuration"
-        self._finish(journal, report, "rolled-back" if back else "rollback-failed", why + detail)
+        self._finish(journal, report, "rolled-back" if back else "rollback-failed", reason + detail)
 
     def _converged(self, plan: RunPlan) -> None:
         """Before clients reconnect, wait (bounded) for the interior routing they need: a DHCP request
@@ -451,56 +445,6 @@ class Rollout:
         return out
 
     # -- helpers ------------------------------------------------------------------------------------
-    def _pushers(self, hosts: Sequence[Host], run: int) -> list[tuple[Pusher, list[Host]]]:
-        """The pushers for these hosts, one per transport, kept for the whole run: the routers' NAPALM
-        connections and the Linux hosts' SSH masters serve inspect, push and restore alike."""
-        if self._run_id != run:
-            self._close_connections()
-            self._run_id = run
-        out: list[tuple[Pusher, list[Host]]] = []
-        for transport in ("napalm", "ansible"):
-            group = [h for h in hosts if h.transport == transport]
-            if not group:
-                continue
-            pusher = self._pool.get(transport)
-            if pusher is None:
-                every = [h for h in self.inv.hosts.values() if h.transport == transport]
-                pusher = self._pool[transport] = self._new_pusher(transport, every, run)
-            out.append((pusher, group))
-        return out
-
-    def _new_pusher(self, transport: str, hosts: Sequence[Host], run: int) -> Pusher:
-        if transport == "napalm":
-            return NapalmPusher(self.inv, hosts, self.opt.workers, self.progress.device)
-        if run:
-            work = run_workdir(self.inv.directory, run)
-        else:  # work that is not a run (pilot status's drift check) leaves nothing behind
-            work = Path(tempfile.mkdtemp(prefix="pilot-drift-"))
-            self._scratch.append(work)
-        return AnsiblePusher(hosts, str(run), work, self.opt.workers, self.progress.device)
-
-    def _probe_shell(self) -> SshShell:
-        """The SSH sessions the probes run in, kept for the run (convergence wait, verify, re-verify)."""
-        if self._shell is None:
-            self._shell = SshShell({n: h.target for n, h in self.inv.hosts.items()})
-        return self._shell
-
-    def _close_connections(self) -> None:
-        """Close the run's connections: pushers and probe sessions."""
-        for pusher in self._pool.values():
-            try:
-                pusher.close()
-            except Exception:  # closing is best effort: the run's result is already decided
-                pass
-        self._pool.clear()
-        self._run_id = None
-        for scratch in self._scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-        self._scratch.clear()
-        if self._shell is not None:
-            self._shell.close()
-            self._shell = None
-
     def _each(
         self,
         hosts: Sequence[Host],
@@ -508,28 +452,18 @@ class Rollout:
         action: Callable[[Pusher, dict[str, str]], dict[str, Outcome]],
         bundles: Mapping[str, str],
     ) -> dict[str, Outcome]:
-        """Run `action` on every transport at once (routers and Linux hosts in parallel)."""
-        groups = self._pushers(hosts, run)
-        out: dict[str, Outcome] = {}
-        took: list[str] = []
+        """`action` on every transport at once; which transport a slow step waited for goes to the log."""
+        return self.net.each(hosts, run, action, bundles, self._event)
 
-        def timed(pusher: Pusher, group: Sequence[Host]) -> dict[str, Outcome]:
-            start = time.monotonic()
-            try:
-                return action(pusher, {h.name: bundles[h.name] for h in group})
-            except Exception as exc:  # a transport's fault fails its devices; the other's results still count
-                return {h.name: Outcome(h.name, False, error=_why(exc)) for h in group}
-            finally:
-                took.append(f"{pusher.transport} {len(group)} in {time.monotonic() - start:.1f} s")
+    def _event(self, text: str) -> None:
+        if self._log is not None:
+            self._log[0].event(self._log[1], text)
 
-        with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
-            for future in [pool.submit(timed, pusher, group) for pusher, group in groups]:
-                out.update(future.result())
-        if self._log is not None:  # which transport a slow step waited for
-            self._log[0].event(self._log[1], "  devices by transport: " + ", ".join(sorted(took)))
-        for h in hosts:
-            out.setdefault(h.name, Outcome(h.name, False, error="no result"))
-        return out
+    def _probe_shell(self) -> SshShell:
+        return self.net.shell()
+
+    def _close_connections(self) -> None:
+        self.net.close()
 
     def _waves(self, plan: RunPlan, waves: Sequence[list[Host]], clients_phase: str) -> Iterator[list[Host]]:
         """The waves of pilot.rollout.waves in turn; before the clients' wave, once routing has converged
@@ -627,9 +561,3 @@ def _reason(device: str, error: str) -> str:
     text = text.replace("Task failed: ", "").replace("Failed to connect to the host via ssh: ", "")
     text = re.sub(r"\b\S+@[0-9A-Fa-f:.]+: ", "", text)  # ssh's user@address prefix
     return text.rstrip(".") or "failed"
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):  # pilot.stop.Terminated (SIGTERM) says what it is
-        return str(exc) or "interrupted by the user (Ctrl-C); devices finish or undo their own transactions"
-    return " ".join(f"{type(exc).__name__}: {exc}".split())

@@ -79,3 +79,10 @@ class Options:
     # How a stage is verified: real probes over SSH by default; unit tests pass their own.
     checker: Callable[[Inventory, RunPlan, Stage, bool], list[CheckResult]] | None = None
     validate: bool = True  # run the tools' validators on the rendered files (needs root)
+
+
+def why(exc: BaseException) -> str:
+    """An exception as one line of a run's record."""
+    if isinstance(exc, KeyboardInterrupt):  # pilot.stop.Terminated (SIGTERM) says what it is
+        return str(exc) or "interrupted by the user (Ctrl-C); devices finish or undo their own transactions"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
