@@ -5,6 +5,7 @@ and routes, and the commands that repair kernel drift."""
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import pytest
@@ -325,3 +326,18 @@ def test_a_failing_repair_is_an_error(device: Device, agent_here: InProcess) -> 
     device.on("ip", "link", "set", "**", rc=1, stderr='Cannot find device "eth1"\n')
     with pytest.raises(agent_here.Failed, match='ip link set eth1 up failed \\(exit 1\\): Cannot find device "eth1"'):
         agent_here.repair_kernel([("interface eth1 down", ("link", "eth1", True))], None)
+
+
+def test_a_pid_file_naming_a_pid_given_to_another_process_is_not_the_service(
+    device: Device, agent_here: InProcess
+) -> None:
+    """The service died and the kernel gave its pid to another process (pids wrap at 32768 on many
+    hosts): the agent must neither report the service running nor kill that process when stopping it."""
+    me = os.getpid()
+    with open(f"/proc/{me}/stat") as fh:
+        started = fh.read().rsplit(")", 1)[1].split()[19]
+    device.put("/run/pilot/kea-dhcp4-server.pid", f"{me} {int(started) + 1}\n")  # another process's start
+    assert agent_here._pid("kea-dhcp4-server") is None and not agent_here.running("kea-dhcp4-server")
+    agent_here.stop("kea-dhcp4-server")  # would SIGTERM this test process if it trusted the pid alone
+    device.put("/run/pilot/kea-dhcp4-server.pid", f"{me} {started}\n")
+    assert agent_here._pid("kea-dhcp4-server") == me

@@ -56,17 +56,28 @@ def _pidfile(name):
     return os.path.join(PIDS, name + ".pid")
 
 
+def _stat(pid):
+    """(state, start time in clock ticks since boot) of a process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return fields[0], fields[19]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+
+
 def _pid(name):
+    """The service's process, from its pid file: the pid and the process's start time, so that a pid the
+    kernel gave to another process since (the service died, pids wrapped) is never taken for it."""
     text = read(_pidfile(name))
     if not text:
         return None
-    pid = int(text.split()[0])
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            state = fh.read().rsplit(")", 1)[1].split()[0]
-        return None if state in ("Z", "X") else pid
-    except (FileNotFoundError, ProcessLookupError, IndexError):
+    recorded = text.split()
+    pid = int(recorded[0])
+    found = _stat(pid)
+    if found is None or found[0] in ("Z", "X"):
         return None
+    return pid if len(recorded) < 2 or recorded[1] == found[1] else None
 
 
 def running(name):
@@ -99,7 +110,8 @@ def start(name):
         log = open(os.path.join(LOGS, name + ".log"), "ab")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True)
         log.close()
-        write_atomic(_pidfile(name), f"{proc.pid}\n")
+        started = _stat(proc.pid)
+        write_atomic(_pidfile(name), f"{proc.pid} {started[1] if started else ''}\n")
 
 
 def confirm_started(names):
