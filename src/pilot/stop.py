@@ -9,6 +9,7 @@ exit status is 128 + the signal (130 for SIGINT, 143 for SIGTERM), as a shell re
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,10 @@ from pilot.journal.model import CHANGING_COMMANDS, INTERRUPTED, RUNNING, Run
 received: int | None = None
 # How many runs this process had started when `install` was called: the summary is about the ones after.
 _runs_before = 0
+# The process that installed the handlers. A child forked from it (pyroute2 forks to create and enter
+# network namespaces) inherits them; raised there, the exception would unwind a copy of pilot's own
+# stack and run its clean-up (a `lab up` child removing the namespace its parent is building).
+_owner: int | None = None
 
 
 class Terminated(KeyboardInterrupt):
@@ -37,8 +42,8 @@ def install() -> Handlers:
     replaced, for `restore`."""
     from pilot.journal.db import started_in_this_process
 
-    global received, _runs_before
-    received, _runs_before = None, len(started_in_this_process)
+    global received, _runs_before, _owner
+    received, _runs_before, _owner = None, len(started_in_this_process), os.getpid()
     return signal.signal(signal.SIGINT, _on_signal), signal.signal(signal.SIGTERM, _on_signal)
 
 
@@ -54,6 +59,10 @@ def restore(previous: Handlers) -> None:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if os.getpid() != _owner:  # a forked child: it dies of the signal, as it would have without pilot
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     global received
     first = received is None
     received = signum

@@ -153,3 +153,29 @@ def test_a_signal_during_a_diff_says_it_changed_nothing(inventory: Path) -> None
         == "pilot: interrupted (Ctrl-C): run 2 (diff dual-stack) stopped (failed); it changes no device: nothing was changed\n"
     )
     assert journal_runs(inventory)[0].state == "failed"
+
+
+def test_a_child_forked_by_pilot_dies_of_sigterm_instead_of_unwinding_pilots_stack() -> None:
+    """pyroute2 forks pilot to create a network namespace and stops the child with SIGTERM. With pilot's
+    handler inherited, the child raised Terminated and unwound its copy of `lab up`'s stack, running
+    its clean-up: it removed the namespace the parent was building ('No such file: /run/netns/...')."""
+    from pilot import stop
+
+    handlers = stop.install()
+    try:
+        ready_r, ready_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: pilot's code below it must never see an exception
+            try:
+                os.write(ready_w, b"x")
+                time.sleep(30)
+            except BaseException:
+                os._exit(42)
+            os._exit(0)
+        os.read(ready_r, 1)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM, status
+        assert stop.received is None  # the parent was not stopped
+    finally:
+        stop.restore(handlers)
