@@ -545,3 +545,17 @@ def test_a_restore_puts_back_a_table_deleted_by_hand_before_the_run(device: Devi
 
     assert result["state"] == "failed" and result["restored"] is True, result
     assert device.ran("nft", "delete", "table", "bridge", "pilot_fhs")
+
+
+def test_a_changed_frr_conf_is_reloaded_without_asking_for_its_delta_first(
+    device: Device, agent_here: InProcess
+) -> None:
+    """frr-reload.py costs a second of CPU on a loaded router: when frr.conf changed the reload runs anyway,
+    so the transaction asks for the delta only once, after the reload, to check nothing differs."""
+    bundle = golden_bundle("dual-stack", "core")
+    device.install(golden_bundle("ipv4", "core"))
+    frr_scene(device)
+    result = agent_here.apply(bundle, bundle_path(agent_here, bundle))
+    assert result["state"] == "applied", result.get("error")
+    tests_and_reloads = [e["argv"][1] for e in device.log() if e["argv"][0].endswith("frr-reload.py")]
+    assert tests_and_reloads == ["--reload", "--test"]

@@ -79,9 +79,11 @@ def material(text):
     return "\n".join(line.rstrip() for line in text.splitlines() if line.strip() and not COMMENT.match(line))
 
 
-def assess(bundle, live_files=True):
+def assess(bundle, live_files=True, reloading=False):
     """Everything that differs between the device and the bundle, by kind. `live_files`: compare what
-    the files imply (FRR, sysctls, nftables) with the running system too."""
+    the files imply (FRR, sysctls, nftables) with the running system too. `reloading`: a frr.conf that
+    changed is reloaded whatever FRR runs, so its delta is not asked for (frr-reload.py costs a second
+    of CPU on a loaded router)."""
     found = {"files": {}, "frr": {}, "drift": {}, "kernel": [], "services": {}, "reconnect": None}
     for f in bundle["files"]:
         old, new = read(f["path"]), f["text"]
@@ -102,6 +104,8 @@ def assess(bundle, live_files=True):
             # files imply; a table deleted by hand before the run is put back deleted.
             continue
         if hook == "frr-reload":
+            if reloading and f["path"] in found["files"]:
+                continue
             delta = _frr_delta(f["path"], new)
             if delta:
                 found["frr"][f["path"]] = delta

@@ -57,7 +57,7 @@ def hook_after(hook, path, text):
 def _transaction(bundle, restoring=False):
     """Bring the device to the bundle: files and their hooks, then whatever still drifted on the live
     system, then services. Raises Failed on the first error, or if anything still differs at the end."""
-    found = assess(bundle)
+    found = assess(bundle, reloading=True)
     changed = [f for f in bundle["files"] if f["path"] in found["files"]]
     # A hook runs when its file changed, or when what the file implies drifted on the live system.
     rerun = [f for f in bundle["files"] if f["path"] in found["frr"] or f["path"] in found["drift"]]
