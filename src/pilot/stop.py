@@ -87,18 +87,21 @@ def summary() -> str:
         return f"pilot: {what} before any run started: nothing was changed"
     path, run_id = started_in_this_process[-1]
     try:
-        run, before = _run_and_stage_before(path, run_id)
+        run, before, blocking = _run_and_stage_before(path, run_id)
     except Exception as exc:  # the journal itself may be what failed; the line must still be printed
         return f"pilot: {what} during run {run_id}; its state is unknown ({exc}): pilot status"
-    return f"pilot: {what}: {describe(run, before)}"
+    return f"pilot: {what}: {describe(run, before, blocking)}"
 
 
-def describe(run: Run, before: str | None) -> str:
-    """Run 12's state in words, with what to do next."""
+def describe(run: Run, before: str | None, blocking: bool = True) -> str:
+    """Run 12's state in words, with what to do next. `blocking`: the journal holds the run as one that
+    left devices mid-change (an interrupted run that pushed nothing leaves nothing to resume)."""
     name = f"run {run.id} ({run.command} {run.stage or ''}".rstrip() + ")"
     back = f"pilot rollback --to {before or '<stage>'}"
     if run.command not in CHANGING_COMMANDS:
         return f"{name} stopped ({run.state}); it changes no device: nothing was changed"
+    if run.state in (INTERRUPTED, RUNNING) and not blocking:
+        return f"{name} is {run.state}: it left no device mid-change (none had to change); pilot verify checks the network"
     if run.state in (INTERRUPTED, RUNNING):
         return (
             f"{name} is interrupted: devices may be mid-change; next: pilot apply --resume "
@@ -109,13 +112,14 @@ def describe(run: Run, before: str | None) -> str:
     return f"{name} is {run.state}: pilot show {run.id}"
 
 
-def _run_and_stage_before(path: Path, run_id: int) -> tuple[Run, str | None]:
+def _run_and_stage_before(path: Path, run_id: int) -> tuple[Run, str | None, bool]:
     from pilot.journal import Journal
 
     with Journal.open(path, read_only=True) as journal:
         run = journal.get_run(run_id)
         stages = journal.device_stages(run.inventory)
-    return run, _common(stages, run.devices)
+        unfinished = journal.unfinished(run.inventory)
+    return run, _common(stages, run.devices), unfinished is not None and unfinished.id == run.id
 
 
 def _common(stages: Mapping[str, object], devices: tuple[str, ...]) -> str | None:

@@ -179,3 +179,18 @@ def test_a_child_forked_by_pilot_dies_of_sigterm_instead_of_unwinding_pilots_sta
         assert stop.received is None  # the parent was not stopped
     finally:
         stop.restore(handlers)
+
+
+def test_an_interrupted_run_that_left_nothing_mid_change_does_not_send_the_user_to_resume() -> None:
+    """Stopped during the verification of a run that had nothing to push: `apply --resume` would say there
+    is no interrupted run to resume, so the line must not propose it."""
+    from pilot.stop import describe
+
+    run = Run(
+        13, 0.0, 1.0, "root", "vm", 1, None, "apply", "ipv6-mostly", None, "/inv", "interrupted", "", None, ("pc1",)
+    )
+    assert describe(run, "ipv6-mostly", blocking=False) == (
+        "run 13 (apply ipv6-mostly) is interrupted: it left no device mid-change (none had to change);"
+        " pilot verify checks the network"
+    )
+    assert "pilot apply --resume" in describe(run, "dual-stack", blocking=True)

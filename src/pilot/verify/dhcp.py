@@ -14,7 +14,7 @@ from pilot.verify.model import Check, Probe, Shell
 from pilot.verify.observe import probe_command
 
 WAIT = 3  # seconds the probe waits for an answer, retransmitting every second
-TIMEOUT = 8.0  # a check retries once or twice (a server just restarted), never for long
+TIMEOUT = 4.0  # a check asks once more at most (a server just restarted): a stopped one fails within seconds
 
 
 def dhcp_checks(
