@@ -101,7 +101,9 @@ def describe(run: Run, before: str | None, blocking: bool = True) -> str:
     if run.command not in CHANGING_COMMANDS:
         return f"{name} stopped ({run.state}); it changes no device: nothing was changed"
     if run.state in (INTERRUPTED, RUNNING) and not blocking:
-        return f"{name} is {run.state}: it left no device mid-change (none had to change); pilot verify checks the network"
+        return (
+            f"{name} is {run.state}: it left no device mid-change (none had to change); pilot verify checks the network"
+        )
     if run.state in (INTERRUPTED, RUNNING):
         return (
             f"{name} is interrupted: devices may be mid-change; next: pilot apply --resume "
