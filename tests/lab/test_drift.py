@@ -142,7 +142,7 @@ def test_apply_converges_the_running_device_whatever_its_files_say(lab: Lab) -> 
     lab.sh("dns64", "ip addr add 2001:db8:1:bad::5/64 dev eth1")
     lab.sh("dost-sw", "nft delete table bridge pilot_fhs")
     lab.sh("isp2", "ip link set eth1 down")
-    lab.sh("dhcp", "kill $(cat /run/pilot/kea-dhcp6-server.pid)")
+    lab.sh("dhcp", "pkill -x kea-dhcp6")
 
     # The province becomes transit (what the issue saw), once BGP has sent its update.
     eventually(lambda: "::/0" in advertised(lab), timeout=30, what="core advertising ::/0 to isp1")
@@ -190,7 +190,7 @@ def test_verify_checks_what_the_stage_promises(lab: Lab) -> None:
         "core",
         "vtysh -c 'conf t' -c 'route-map PROVINCE-V6 permit 10' -c 'no match ipv6 address prefix-list PROVINCE-V6' -c end",
     )
-    lab.sh("dhcp", "kill $(cat /run/pilot/kea-dhcp6-server.pid)")
+    lab.sh("dhcp", "pkill -x kea-dhcp6")
     lab.sh("pc2", "ip addr add 2001:db8:1000:4028::99/64 dev eth1")  # an address from the printers' VLAN
     eventually(lambda: "::/0" in advertised(lab), timeout=30, what="core advertising ::/0 to isp1")
     start = time.monotonic()
