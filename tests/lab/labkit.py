@@ -83,3 +83,22 @@ def footprint(lab: str) -> dict[str, Any]:
 def assert_nothing_left(lab: str) -> None:
     left = footprint(lab)
     assert left == {"holders": {}, "marked": [], "netns": False, "root_link": False, "files": False, "mounts": []}
+
+
+def why(stdout: str) -> Any:
+    """A failed run's report, reduced to what explains it: its state and detail, the failed checks and
+    the devices that did not end well."""
+    try:
+        report = json.loads(stdout)
+    except ValueError:
+        return stdout[-3000:]
+    return {
+        "state": report.get("state"),
+        "detail": report.get("detail"),
+        "failed": {
+            c["name"]: c["observed"]
+            for c in report.get("checks", []) + report.get("after_rollback", [])
+            if not c["passed"]
+        },
+        "devices": {d["name"]: (d["push"], d["error"]) for d in report.get("devices", []) if d["error"]},
+    }

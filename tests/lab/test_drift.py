@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labkit import assert_nothing_left, eventually, lab_exec, pilot, unique
+from labkit import assert_nothing_left, eventually, lab_exec, pilot, unique, why
 
 from pilot.journal import Journal
 
@@ -45,25 +45,6 @@ class Lab:
         result = lab_exec(self.name, node, "sh", "-c", command)
         assert result.returncode == 0, (node, command, result.stderr)
         return result.stdout
-
-
-def why(stdout: str) -> Any:
-    """A failed run's report, reduced to what explains it: its state and detail, the failed checks and
-    the devices that did not end well."""
-    try:
-        report = json.loads(stdout)
-    except ValueError:
-        return stdout[-3000:]
-    return {
-        "state": report.get("state"),
-        "detail": report.get("detail"),
-        "failed": {
-            c["name"]: c["observed"]
-            for c in report.get("checks", []) + report.get("after_rollback", [])
-            if not c["passed"]
-        },
-        "devices": {d["name"]: (d["push"], d["error"]) for d in report.get("devices", []) if d["error"]},
-    }
 
 
 @pytest.fixture(scope="module")

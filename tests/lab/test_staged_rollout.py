@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from labkit import ROOT, assert_nothing_left, eventually, lab_exec, pilot, unique
+from labkit import ROOT, assert_nothing_left, eventually, lab_exec, pilot, unique, why
 
 from pilot.journal import Journal
 from pilot.journal.lock import read_holders
@@ -76,25 +76,6 @@ class Lab:
     def file(self, node: str, path: str) -> str:
         result = lab_exec(self.name, node, "cat", path)
         return result.stdout if result.returncode == 0 else f"<missing: {result.stderr.strip()}>"
-
-
-def why(stdout: str) -> Any:
-    """A failed run's report, reduced to what explains it: its state and detail, the failed checks and
-    the devices that did not end well."""
-    try:
-        report = json.loads(stdout)
-    except ValueError:
-        return stdout[-3000:]
-    return {
-        "state": report.get("state"),
-        "detail": report.get("detail"),
-        "failed": {
-            c["name"]: c["observed"]
-            for c in report.get("checks", []) + report.get("after_rollback", [])
-            if not c["passed"]
-        },
-        "devices": {d["name"]: (d["push"], d["error"]) for d in report.get("devices", []) if d["error"]},
-    }
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mockinv import write_inventory
 from pilot.drivers.mock import MockDevice, MockDriver
 from pilot.errors import PilotError
 from pilot.journal import Journal, RunLock
@@ -31,30 +32,7 @@ def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PILOT_CREDENTIALS", str(tmp_path / "no-credentials.yml"))
     monkeypatch.delenv("PILOT_JOURNAL", raising=False)
     MockDriver.devices.clear()
-    directory = tmp_path / "inventory"
-    directory.mkdir()
-    hosts = {
-        n: {
-            "hostname": f"3fff:0:1000:ffff::{i + 2:x}",
-            "platform": "frr" if n in ("isp1", "isp2", "core", "dost-rtr") else "linux",
-            "groups": ["mock"],
-        }
-        for i, n in enumerate(NODES)
-    }
-    groups = {"mock": {"data": {"transport": "napalm"}, "connection_options": {"napalm": {"platform": "pilot_mock"}}}}
-    defaults = {
-        "username": "root",
-        "data": {
-            "pilot": {
-                "topology": str(ROOT / "containerlab.yml"),
-                "intent": str(ROOT / "inventory/intent.yml"),
-                "record": str(ROOT / "inventory/addresses.yml"),
-            }
-        },
-    }
-    for name, data in (("hosts.yaml", hosts), ("groups.yaml", groups), ("defaults.yaml", defaults)):
-        (directory / name).write_text(yaml.safe_dump(data))
-    return directory
+    return write_inventory(tmp_path / "inventory")
 
 
 def checker(passed: bool = True):  # type: ignore[no-untyped-def]
