@@ -256,7 +256,7 @@ class Rollout:
                 continue
             because = f"its network changed ({', '.join(under)})"
             bundles[client] = with_reconnect(bundles[client], because)
-            device.diff = f"reconnect: {because}: {', '.join(plan.rendered[client].reconnect)} restarts\n"
+            device.diff = render_diff({"reconnect": {"because": because, "services": plan.rendered[client].reconnect}})
             journal.set_intended(report.run_id, client, bundles[client])
             journal.set_diff(report.run_id, client, device.diff)
 
