@@ -12,13 +12,16 @@ from pilot.transport.ssh import DeviceError, Session, Target
 
 
 class FakeChannel:
-    def __init__(self) -> None:
+    def __init__(self, closes: bool = False) -> None:
         self.command = ""
+        self.closes = closes  # sshd closes it before accepting the command
 
     def settimeout(self, timeout: float) -> None:
         pass
 
     def exec_command(self, command: str) -> None:
+        if self.closes:
+            raise paramiko.SSHException("Channel closed.")
         self.command = command
 
     def makefile_stdin(self, mode: str) -> Any:
@@ -53,7 +56,10 @@ class FakeTransport:
     def open_session(self, timeout: float | None = None) -> FakeChannel:
         self.opened += 1
         if self.failures:
-            raise self.failures.pop(0)
+            failure = self.failures.pop(0)
+            if str(failure) == "Channel closed.":
+                return FakeChannel(closes=True)
+            raise failure
         return FakeChannel()
 
 
@@ -85,3 +91,10 @@ def test_a_channel_never_opened_is_a_transient_error() -> None:
     with pytest.raises(DeviceError) as info:
         s.run("curl -6 http://portal.pilot.test/")
     assert info.value.transient and "'curl' did not start: ChannelException(2, 'Connect failed')" in info.value.message
+
+
+def test_a_channel_closed_before_the_command_started_is_asked_for_again() -> None:
+    """sshd may close a new channel before it accepts the command ("Channel closed."): nothing ran."""
+    s, transport = session([paramiko.SSHException("Channel closed.")])
+    result = s.run("ip -6 -j addr show dev eth1 scope global")
+    assert (result.returncode, result.stdout, transport.opened) == (0, "out\n", 2)

@@ -157,28 +157,31 @@ class Session:
                 ) from None
             except (TimeoutError, paramiko.SSHException, OSError) as exc:
                 raise DeviceError(
-                    f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}", fix="check the device"
+                    f"{self.target.name}: '{command.split()[0]}' did not complete: {exc}",
+                    fix="check the device",
+                    transient=True,  # the session, not the login: a probe may ask again
                 ) from None
         return Completed(code, out, err)
 
     @staticmethod
     def _open(client: paramiko.SSHClient, command: str, timeout: float) -> Any:
-        """exec_command, opening the channel again if sshd refused it or did not answer in time (its
-        channels of commands that just ended may not be closed yet, or it is busy): nothing has run when
-        the open fails, so trying again is safe. Still refused: _ChannelRefused."""
+        """exec_command, opening the channel again if sshd refused it, did not answer in time or closed it
+        before accepting the command (its channels of commands that just ended may not be closed yet, or
+        it is busy): nothing has run then, so trying again is safe. Still refused: _ChannelRefused."""
         transport = client.get_transport()
+        if transport is None:
+            raise paramiko.SSHException("not connected")
         for attempt in range(3):
             try:
-                channel = transport.open_session(timeout=min(timeout, 10.0)) if transport else None
+                channel = transport.open_session(timeout=min(timeout, 10.0))
+                channel.settimeout(timeout)
+                # A channel sshd closes before it accepted the command ("Channel closed."): nothing ran.
+                channel.exec_command(command)
             except paramiko.SSHException as exc:  # ChannelException (refused), or "Unable to open channel"
-                if attempt == 2 or not (transport and transport.is_active()):
+                if attempt == 2 or not transport.is_active():
                     raise _ChannelRefused() from exc
                 time.sleep(0.2 * (attempt + 1))
                 continue
-            if channel is None:
-                raise paramiko.SSHException("not connected")
-            channel.settimeout(timeout)
-            channel.exec_command(command)
             return channel.makefile_stdin("wb"), channel.makefile("r"), channel.makefile_stderr("r")
         raise AssertionError("unreachable")
 
