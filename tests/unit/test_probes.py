@@ -119,7 +119,7 @@ PACKS = {
             "pc2",
         ),
         *LEGACY,
-        "pref64",
+        "pref64 dost/hq",
         *FHS,
     ],
     # No IPv4 on user segments; the legacy printer keeps its IPv4.
@@ -128,7 +128,7 @@ PACKS = {
         *ROUTING46,
         *_names("addressing dhcpv6-offer no-ipv4 ra slaac dhcpv6 portal-ipv6 dns64 nat64", "pc1", "pc2"),
         *LEGACY,
-        "pref64",
+        "pref64 dost/hq",
         *FHS,
     ],
 }
@@ -142,13 +142,13 @@ def test_each_stage_gets_its_checks(stage: str) -> None:
     exclusive = [c.name for c in checks if c.exclusive]
     assert exclusive == [n for n in FHS if n in PACKS[stage]]  # injecting traffic: after the others
     skipped = {c.name: c.skip for c in checks if c.skip}
-    assert list(skipped) == (["pref64"] if stage in ("ipv6-mostly", "ipv6-only") else [])
+    assert list(skipped) == (["pref64 dost/hq"] if stage in ("ipv6-mostly", "ipv6-only") else [])
 
 
 def test_pref64_is_checked_where_the_platform_can_send_it() -> None:
     inputs = _inputs()
     checks = build_pack(inputs.intent, inputs.plan, get_stage("ipv6-mostly"), pref64_capable=True)
-    assert next(c for c in checks if c.name == "pref64").skip is None
+    assert next(c for c in checks if c.name == "pref64 dost/hq").skip is None
 
 
 # -- routing ----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pilot.rollout.inventory import Host
 from pilot.rollout.plan import RunPlan
 from pilot.rollout.waves import push_waves, restore_waves
 from pilot.stages import get_stage
+from pilot.stages.sitemap import StageMap
 from pilot.transport.ssh import Target
 from testroot import PILOT_NODES, ROOT
 
@@ -24,7 +25,9 @@ def plan() -> RunPlan:
     result = render_stage(inputs, get_stage("dual-stack"), check=False)
     rendered = {rd.device.name: rd for rd in result.devices}
     hosts = tuple(Host(n, "linux", "ansible", Target(n, "3fff::1")) for n in PILOT_NODES)
-    return RunPlan(get_stage("dual-stack"), inputs, hosts, rendered, ())
+    return RunPlan(
+        get_stage("dual-stack"), result.stages or StageMap.of(inputs.intent, result.stage), inputs, hosts, rendered, ()
+    )
 
 
 def names(waves: list[list[Host]]) -> list[list[str]]:
@@ -42,7 +45,7 @@ def test_no_wave_of_its_own_when_the_switch_does_not_change_or_no_ras_start(plan
     clients = ["pc1", "pc2", "legacy1", "rogue1"]
     hosts = [h for h in plan.hosts if h.name != "dost-sw"]
     assert names(push_waves(plan, hosts)) == [[h.name for h in hosts if h.name not in clients], clients]
-    ipv4 = RunPlan(get_stage("ipv4"), plan.inputs, plan.hosts, plan.rendered, ())
+    ipv4 = RunPlan(get_stage("ipv4"), plan.stages, plan.inputs, plan.hosts, plan.rendered, ())
     assert names(push_waves(ipv4, plan.hosts)) == [[h.name for h in plan.hosts if h.name not in clients], clients]
 
 

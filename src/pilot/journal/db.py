@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import socket
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -43,12 +44,13 @@ from pilot.journal.model import (
     DeviceStage,
     Run,
     RunDevice,
+    SiteStage,
 )
 from pilot.journal.redact import redact
 from pilot.journal.rows import check_of, device_of, run_of
 from pilot.lab import procs
 
-_RUN_COLUMNS = "id, started, finished, user, host, pid, pid_started, command, stage, limit_expr, inventory, state, detail, resolved_by"
+_RUN_COLUMNS = "id, started, finished, user, host, pid, pid_started, command, stage, limit_expr, inventory, state, detail, resolved_by, stage_map, sites"
 _DEVICE_COLUMNS = "run_id, device, platform, transport, push, error, backup, intended, diff, updated"
 _CHECK_COLUMNS = "run_id, phase, name, node, expected, observed, passed, seconds, skipped, at"
 _TextColumn = Literal["backup", "intended", "diff"]
@@ -184,15 +186,25 @@ class Journal:
         return keep_copy(self._db, self.path, last)
 
     # -- runs -------------------------------------------------------------------------------------
-    def start_run(self, command: str, stage: str | None, limit: str | None, inventory: str, devices: list[str]) -> Run:
-        """Record a run as 'running', with its owner's identity so `recover` can tell if it died."""
+    def start_run(
+        self,
+        command: str,
+        stage: str | None,
+        limit: str | None,
+        inventory: str,
+        devices: list[str],
+        stage_map: Mapping[str, str] | None = None,
+        sites: Sequence[str] = (),
+    ) -> Run:
+        """Record a run as 'running', with its owner's identity so `recover` can tell if it died;
+        `stage_map` ({site: stage}) what it applies or verifies, `sites` those it moves."""
         _check(command, COMMANDS, "command")
         pid = os.getpid()
         now = time.time()
         with self._write() as db:
             cursor = db.execute(
-                "INSERT INTO runs (started, user, host, pid, pid_started, command, stage, limit_expr, inventory, state)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (started, user, host, pid, pid_started, command, stage, limit_expr, inventory, state,"
+                " stage_map, sites) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     current_user(),
@@ -204,6 +216,8 @@ class Journal:
                     limit,
                     inventory,
                     RUNNING,
+                    json.dumps(dict(stage_map), ensure_ascii=False) if stage_map is not None else None,
+                    json.dumps(list(sites), ensure_ascii=False) if sites else None,
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
@@ -351,6 +365,23 @@ class Journal:
                 (inventory, device, stage, run_id, time.time()),
             )
 
+    def set_site_stages(self, inventory: str, stages: Mapping[str, str], run_id: int) -> None:
+        """Record the stage of every site a run applied (those of `stages`): in one transaction."""
+        now = time.time()
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO site_stages (inventory, site, stage, run_id, updated) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (inventory, site) DO UPDATE SET stage = excluded.stage,"
+                " run_id = excluded.run_id, updated = excluded.updated",
+                [(inventory, site, stage, run_id, now) for site, stage in stages.items()],
+            )
+
+    def site_stages(self, inventory: str) -> dict[str, SiteStage]:
+        """{site: its recorded stage} of the inventory, sorted by site."""
+        rows = self._read("SELECT site, stage, run_id, updated FROM site_stages WHERE inventory = ?", (inventory,))
+        found = [SiteStage(str(r[0]), str(r[1]), int(r[2]), float(r[3])) for r in rows]
+        return {s.site: s for s in sorted(found, key=lambda s: s.site)}
+
     def device_stages(self, inventory: str) -> dict[str, DeviceStage]:
         """Every device of the inventory the journal knows, by name, sorted.
 
@@ -413,6 +444,7 @@ class Journal:
         run = self.start_run("lab-rebuilt", None, None, inventory, [])
         with self._write() as db:
             db.execute("DELETE FROM device_stages WHERE inventory = ?", (inventory,))
+            db.execute("DELETE FROM site_stages WHERE inventory = ?", (inventory,))
             db.execute(
                 f"UPDATE runs SET resolved_by = ? WHERE inventory = ? AND state IN ({_marks(UNSETTLED_STATES)})"
                 " AND resolved_by IS NULL",

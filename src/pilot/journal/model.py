@@ -62,6 +62,8 @@ class Run:
     detail: str
     resolved_by: int | None  # for an interrupted run: the later run that dealt with its devices
     devices: tuple[str, ...]  # the devices the run was started on, in the caller's order
+    stage_map: dict[str, str] | None = None  # {site: stage} the run applied or verified (None: before sites)
+    sites: tuple[str, ...] = ()  # the sites the run moved to another stage
 
 
 @dataclass(frozen=True)
@@ -125,3 +127,13 @@ class DeviceStage:
         before = f" (last known {self.stage})" if self.stage else ""
         how = "was interrupted" if self.interrupted_state == INTERRUPTED else f"ended {self.interrupted_state}"
         return f"unknown: run {self.interrupted_run} {how}{before}"
+
+
+@dataclass(frozen=True)
+class SiteStage:
+    """The stage a site is at, as the last run that applied it recorded."""
+
+    site: str
+    stage: str
+    run_id: int
+    updated: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from pilot.journal.model import Check, Run, RunDevice
@@ -24,6 +25,8 @@ def run_of(r: sqlite3.Row, devices: list[str]) -> Run:
         detail=str(r["detail"]),
         resolved_by=None if r["resolved_by"] is None else int(r["resolved_by"]),
         devices=tuple(devices),
+        stage_map=json.loads(r["stage_map"]) if r["stage_map"] else None,
+        sites=tuple(json.loads(r["sites"])) if r["sites"] else (),
     )
 
 

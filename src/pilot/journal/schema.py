@@ -78,7 +78,23 @@ CREATE TABLE device_stages (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Agency by agency: a run records the stage map it applied or verified ({site: stage}, JSON) and the sites
+# it moved; the journal keeps each site's stage as it keeps each device's.
+_V2 = """
+ALTER TABLE runs ADD COLUMN stage_map TEXT;
+ALTER TABLE runs ADD COLUMN sites TEXT;
+
+CREATE TABLE site_stages (
+    inventory TEXT NOT NULL,
+    site      TEXT NOT NULL,
+    stage     TEXT NOT NULL,
+    run_id    INTEGER NOT NULL REFERENCES runs(id),
+    updated   REAL NOT NULL,
+    PRIMARY KEY (inventory, site)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

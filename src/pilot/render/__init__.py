@@ -17,6 +17,7 @@ from pilot.render.platforms import Platform, load_platform, templates_dir
 from pilot.render.validate import missing_validators, validate
 from pilot.stages import build_devices, stages
 from pilot.stages.model import Device, Stage
+from pilot.stages.sitemap import StageMap
 
 MANIFEST = "manifest.json"
 
@@ -25,22 +26,25 @@ __all__ = ["MANIFEST", "RenderResult", "RenderedDevice", "RenderedFile", "render
 
 @dataclass
 class RenderResult:
-    stage: Stage
+    stage: Stage  # the province-wide stage (the stage, when every site is at one)
     devices: list[RenderedDevice]
     notes: list[str] = field(default_factory=list)
     validated: bool = False
+    stages: StageMap | None = None
 
 
 def render_stage(
     inputs: Inputs,
-    stage: Stage,
+    stage: Stage | StageMap,
     *,
     limit: str | None = None,
     templates: Path | None = None,
     check: bool = True,
 ) -> RenderResult:
-    """Build and render every selected device for `stage`; with `check`, run the offline validators.
-    Any template or validation error raises a PilotError naming device, file and message."""
+    """Build and render every selected device for `stage` (one stage for the whole province, or a stage
+    map: each site at its own); with `check`, run the offline validators. Any template or validation
+    error raises a PilotError naming device, file and message."""
+    stages = stage if isinstance(stage, StageMap) else StageMap.of(inputs.intent, stage)
     directory = templates_dir(templates)
     platforms: dict[str, Platform] = {}
 
@@ -49,10 +53,11 @@ def render_stage(
             platforms[name] = load_platform(directory.resolve(), name)
         return platforms[name]
 
-    devices = build_devices(inputs.intent, inputs.plan, stage, lambda p, c: platform(p).can(c))
+    devices = build_devices(inputs.intent, inputs.plan, stages, lambda p, c: platform(p).can(c))
     chosen = set(limits.select(limit, [(d.name, d.role, d.platform) for d in devices]))
     rendered = [render_device(d, platform(d.platform)) for d in devices if d.name in chosen]
-    result = RenderResult(stage, rendered, notes=_notes(inputs, stage, rendered))
+    lowest = min((s for _, s in stages.sites), key=lambda s: s.index, default=stages.province)
+    result = RenderResult(stages.province, rendered, notes=_notes(inputs, lowest, rendered), stages=stages)
     if check:
         _check(inputs, result)
     return result

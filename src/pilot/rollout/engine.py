@@ -14,6 +14,7 @@ apply, step by step, with the journal written before each step acts:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -25,20 +26,24 @@ from pilot import faults
 from pilot import limit as limits
 from pilot.agent.diffs import render_diff
 from pilot.errors import Location, PilotError
+from pilot.inputs import Inputs
 from pilot.journal import Journal, RunLock
 from pilot.journal.resume import blocked_by, resume_target
 from pilot.lab import procs
 from pilot.rollout.bundle import with_reconnect
 from pilot.rollout.connections import Connections
 from pilot.rollout.inventory import Host, Inventory
-from pilot.rollout.plan import RunPlan, plan_run
+from pilot.rollout.plan import RunPlan, plan_run, run_inputs
 from pilot.rollout.push import Outcome, Pusher
 from pilot.rollout.report import DeviceReport, Options, Progress, Quiet, RunReport, why
 from pilot.rollout.restore import verify_restored
+from pilot.rollout.sites import changed_between, recorded_map, recorded_stages, refuse_half_moves, serving, target_map
 from pilot.rollout.waves import clients_behind, push_waves, restore_waves
 from pilot.rollout.workdir import before_changing_run
 from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
+from pilot.stages.context import EVERY_STAGE
+from pilot.stages.sitemap import StageMap
 from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
 
 __all__ = ["DeviceReport", "Options", "Progress", "Quiet", "Rollout", "RunReport"]
@@ -84,19 +89,32 @@ class Rollout:
             self._pushing = False
 
     # -- diff ---------------------------------------------------------------------------------------
-    def diff(self, stage: Stage) -> RunReport:
+    def diff(self, stage: Stage, sites: Sequence[str] = ()) -> RunReport:
+        """Every selected device against `stage` (at `sites` only, the other sites at their recorded
+        stages): a device that a site move does not concern shows no change."""
         start = time.monotonic()
         self._phase(f"rendering {stage.name}")
-        plan = plan_run(
-            self.inv, stage, self.opt.limit, self.opt.templates, strict_record=False, check=self.opt.validate
-        )
+        inputs = run_inputs(self.inv)
         # Shared: diffs run together, never during an apply (they would probe devices mid-change).
         with RunLock(self.inv.directory, "diff", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
+            target = target_map(inputs.intent, recorded_stages(journal, inventory, inputs.intent), stage, sites)
+            plan = plan_run(
+                self.inv,
+                target,
+                self.opt.limit,
+                self.opt.templates,
+                strict_record=False,
+                check=self.opt.validate,
+                inputs=inputs,
+            )
             notes = _relevant_notes(plan, journal.device_stages(inventory))
-            run = journal.start_run("diff", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts])
+            run = journal.start_run(
+                "diff", stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts], target.names(), sites
+            )
             lock.note(run.id)
             report = RunReport(run.id, "diff", stage.name, "running", notes=notes)
+            report.stage_map, report.sites = target.names(), list(sites)
             with self._running(journal, report, start):
                 bundles = plan.bundles(f"diff-{run.id}")
                 self._phase("comparing running and intended configurations")
@@ -126,9 +144,13 @@ class Rollout:
         return report
 
     # -- apply ----------------------------------------------------------------------------------------
-    def apply(self, stage: Stage | None, command: str = "apply", resume: bool = False) -> RunReport:
-        """`stage` None only with `resume` (the interrupted run's stage is used)."""
+    def apply(
+        self, stage: Stage | None, command: str = "apply", resume: bool = False, sites: Sequence[str] = ()
+    ) -> RunReport:
+        """`stage` None only with `resume` (the interrupted run's stage and sites are used). `sites`: move
+        those only (pilot.rollout.sites); none: the whole province."""
         start = time.monotonic()
+        inputs = run_inputs(self.inv)
         with RunLock(self.inv.directory, command) as lock, Journal.open(self.inv.journal_path) as journal:
             before_changing_run(journal, self.inv.directory)  # sound journal, its copy, writable run files
             journal.recover(procs.alive)
@@ -137,17 +159,28 @@ class Rollout:
             if resume:
                 name, self.opt.limit = resume_target(unfinished, stage.name if stage else None, self.opt.limit)
                 stage = get_stage(name)
+                assert unfinished is not None
+                sites = list(unfinished.sites)  # the same sites again
             elif unfinished is not None and command == "apply":
                 raise blocked_by(unfinished)
             if stage is None:
                 raise PilotError("apply needs --stage", fix="pass --stage S, or --resume")
             self._phase(f"rendering {stage.name}")
-            plan = plan_run(self.inv, stage, self.opt.limit, self.opt.templates, check=self.opt.validate)
-            previous = _common_stage(journal.device_stages(inventory), [h.name for h in plan.hosts])
+            recorded = recorded_stages(journal, inventory, inputs.intent)
+            target = target_map(inputs.intent, recorded, stage, sites)
+            previous = recorded_map(recorded, inputs.intent)
+            also = set(unfinished.devices) if unfinished is not None and (resume or command == "rollback") else set()
+            plan = self._plan_move(inputs, target, previous, sites, also)
             run = journal.start_run(
-                "resume" if resume else command, stage.name, self.opt.limit, inventory, [h.name for h in plan.hosts]
+                "resume" if resume else command,
+                stage.name,
+                self.opt.limit,
+                inventory,
+                [h.name for h in plan.hosts],
+                target.names(),
+                sites,
             )
-            report = RunReport(run.id, command, stage.name, "running")
+            report = RunReport(run.id, command, stage.name, "running", stage_map=target.names(), sites=list(sites))
             lock.note(run.id)  # a second run on this inventory is told which run holds it
             # Whatever stops the run, the journal says so: the devices' own transactions have completed
             # or restored themselves, and `pilot status` asks them for the truth.
@@ -158,8 +191,34 @@ class Rollout:
             report.seconds = round(time.monotonic() - start, 2)
             return report
 
+    def _plan_move(
+        self, inputs: Inputs, target: StageMap, previous: StageMap | None, sites: Sequence[str], also: set[str]
+    ) -> RunPlan:
+        """The run's plan: the whole province's selected devices; for a site move, those it changes and
+        those serving the moved sites (`also`: an interrupted run's, which this run takes over). A
+        --limit that would leave a site half-moved is refused here, before anything is connected."""
+        full = plan_run(self.inv, target, None, self.opt.templates, check=self.opt.validate, inputs=inputs)
+        selected = limits.select(self.opt.limit, [(h.name, h.role, h.platform) for h in self.inv.hosts.values()])
+        if previous is None:
+            # Nothing recorded (a new lab, a new journal): what a limited run leaves behind cannot be told.
+            return (
+                full
+                if self.opt.limit is None
+                else dataclasses.replace(full, hosts=tuple(h for h in full.hosts if h.name in set(selected)))
+            )
+        if not sites and self.opt.limit is None:
+            return full
+        before = plan_run(self.inv, previous, None, self.opt.templates, check=False, inputs=inputs)
+        needed = changed_between(before, full) & set(self.inv.hosts)
+        if previous.names() != target.names():
+            refuse_half_moves(
+                selected, needed, self.opt.limit, ", ".join(sites) or f"the province ({previous.describe()})"
+            )
+        keep = set(selected) if not sites else (needed | serving(inputs.intent, sites) | also) & set(selected)
+        return dataclasses.replace(full, hosts=tuple(h for h in full.hosts if h.name in keep))
+
     def _apply(
-        self, journal: Journal, plan: RunPlan, report: RunReport, previous: str | None, takes_over: int | None
+        self, journal: Journal, plan: RunPlan, report: RunReport, previous: StageMap | None, takes_over: int | None
     ) -> None:
         """`takes_over`: the interrupted run this one resolves, once it begins pushing; if it stops before
         (unreachable, not confirmed), that run still blocks and its devices stay unknown."""
@@ -170,7 +229,10 @@ class Rollout:
             journal.set_intended(run, host.name, bundles[host.name])
             report.devices.append(DeviceReport(host.name, host.transport))
         devices = {d.name: d for d in report.devices}
-        journal.event(run, f"{report.command} {plan.stage.name} on {len(plan.hosts)} devices")
+        moving = f" at {', '.join(report.sites)}" if report.sites else ""
+        journal.event(
+            run, f"{report.command} {report.stage}{moving} on {len(plan.hosts)} devices ({plan.stages.describe()})"
+        )
 
         self._phase("backing up and comparing every device")
         inspected = self._each(plan.hosts, run, lambda p, b: p.inspect(b), bundles)
@@ -204,10 +266,10 @@ class Rollout:
         self._pushing = True
         if takes_over is not None:
             journal.resolve(takes_over, run)
-        self._phase(f"pushing {plan.stage.name} to {len(to_push)} devices")
+        self._phase(f"pushing {report.stage} to {len(to_push)} devices")
         failed: list[str] = []
         for n, wave in enumerate(
-            self._waves(plan, push_waves(plan, to_push), f"pushing {plan.stage.name} to the {{}} clients"), 1
+            self._waves(plan, push_waves(plan, to_push), f"pushing {report.stage} to the {{}} clients"), 1
         ):
             journal.event(run, f"push wave {n}: {', '.join(h.name for h in wave)}")
             outcomes = self._each(wave, run, lambda p, b: p.apply(b), {h.name: bundles[h.name] for h in wave})
@@ -233,16 +295,19 @@ class Rollout:
             )
             return
 
-        self._phase(f"verifying {plan.stage.name}")
-        checks = self._verify(journal, plan, plan.stage, report, "verify")
+        self._phase(f"verifying {plan.stages.describe()}")
+        checks = self._verify(journal, plan, plan.stages, report, "verify")
         bad = [c for c in checks if not c.passed]
         if bad:
             reason = "verification failed: " + "; ".join(f"{c.name}: {c.observed}" for c in bad)
             journal.event(run, reason)
             self._recover(journal, plan, report, to_push, backups, previous, reason)
             return
+        inventory = str(self.inv.directory)
         for h in plan.hosts:
-            journal.set_device_stage(str(self.inv.directory), h.name, plan.stage.name, run)
+            journal.set_device_stage(inventory, h.name, _device_stage(plan, h.name), run)
+        moved = {s: plan.stages.stage_of(s).name for s in report.sites} if report.sites else plan.stages.names()
+        journal.set_site_stages(inventory, moved, run)
         self._finish(journal, report, "applied", f"{len(to_push)} devices changed, {len(checks)} checks passed")
 
     def _reconnect_behind(self, journal: Journal, plan: RunPlan, report: RunReport, bundles: dict[str, str]) -> None:
@@ -267,7 +332,7 @@ class Rollout:
         report: RunReport,
         pushed: Sequence[Host],
         backups: Mapping[str, dict[str, Any]],
-        previous: str | None,
+        previous: StageMap | None,
         reason: str,
     ) -> None:
         run = report.run_id
@@ -304,9 +369,10 @@ class Rollout:
                 devices[result.node].push = "restore-failed"
                 journal.set_push(run, result.node, "restore-failed", result.observed)
         report.after_rollback += restored
+        was = previous.describe() if previous is not None else ""
         if previous is not None:
-            self._phase(f"verifying {previous} again")
-            report.after_rollback += self._verify(journal, plan, get_stage(previous), report, "after-rollback")
+            self._phase(f"verifying {was} again")
+            report.after_rollback += self._verify(journal, plan, previous, report, "after-rollback")
         # Rolled back means every device runs exactly what it ran before the run (compared above). The
         # previous stage's probes tell whether that network works; they do not decide whether it is back:
         # a network that drifted before the run fails them after a perfect rollback too.
@@ -316,9 +382,9 @@ class Rollout:
             detail = "; NOT every device could be restored: see pilot show"
         elif failing:
             detail = (
-                f"; every device of the run is back exactly as it was, but {len(failing)} {previous} checks fail on it"
-                f" ({', '.join(failing[:5])}{', ...' if len(failing) > 5 else ''}): it was not a working {previous}"
-                f" network before this run either, or has not settled: pilot verify --stage {previous}"
+                f"; every device of the run is back exactly as it was, but {len(failing)} checks of {was} fail on it"
+                f" ({', '.join(failing[:5])}{', ...' if len(failing) > 5 else ''}): it was not a working network"
+                " before this run either, or has not settled: pilot verify"
             )
         else:
             detail = "; every device of the run is back on its previous configuration"
@@ -334,14 +400,24 @@ class Rollout:
         run_pack(interior_routing(plan.inputs.intent, plan.inputs.plan, plan.stage), self._probe_shell(), deadline=60)
 
     def _verify(
-        self, journal: Journal, plan: RunPlan, stage: Stage, report: RunReport, phase: str, only: bool = False
+        self,
+        journal: Journal,
+        plan: RunPlan,
+        stages: StageMap,
+        report: RunReport,
+        phase: str,
+        only: bool = False,
+        sites: Sequence[str] | None = None,
     ) -> list[CheckResult]:
-        """The stage's pack; `only`: just the checks that run on the plan's devices (a mixed network)."""
+        """The pack of the map: the shared infrastructure at the province-wide stage, each site's own at
+        its stage (`sites`: those only); `only`: just the checks that run on the plan's devices (a
+        network whose devices are at different stages, recorded before stage maps)."""
         capable = _sends_pref64(plan)
         if self.opt.checker is not None:
-            results = self.opt.checker(self.inv, plan, stage, capable)
+            results = self.opt.checker(self.inv, plan, stages.province, capable)
         else:
-            checks = build_pack(plan.inputs.intent, plan.inputs.plan, stage, pref64_capable=capable)
+            checked = stages.only(sites) if sites is not None else stages
+            checks = build_pack(plan.inputs.intent, plan.inputs.plan, checked, pref64_capable=capable)
             if only:
                 mine = {h.name for h in plan.hosts}
                 checks = [c for c in checks if c.node in mine or c.node == "-"]
@@ -355,32 +431,46 @@ class Rollout:
         return results
 
     # -- verify on its own -----------------------------------------------------------------------------
-    def verify(self, stage: Stage | None) -> RunReport:
-        """The stage's pack; without a stage, each device at the stage the journal records for it. A
-        network whose devices are at different stages is `mixed`: each device is checked at its own
-        stage, and the run never passes as one stage."""
+    def verify(self, stage: Stage | None, sites: Sequence[str] = ()) -> RunReport:
+        """The pack of the network as recorded: each site at its stage and the shared infrastructure at
+        the province-wide one (`stage`: the whole province at it instead; `sites`: those sites' checks
+        and the shared infrastructure's only). A network recorded before stage maps whose devices are at
+        different stages is `mixed`: each device is checked at its own stage, and it never passes."""
         start = time.monotonic()
+        inputs = run_inputs(self.inv)
         with RunLock(self.inv.directory, "verify", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
-            groups = {stage.name: None} if stage is not None else self._recorded_stages(journal)
-            first = get_stage(next(iter(groups)))
+            recorded = recorded_stages(journal, inventory, inputs.intent)
+            stages = StageMap.of(inputs.intent, stage) if stage is not None else recorded_map(recorded, inputs.intent)
+            if stages is None and sites:
+                raise PilotError(
+                    f"no stage is recorded for every site ({', '.join(sorted(recorded)) or 'none'} known)",
+                    fix="pass --stage S, or bring the sites to a stage with pilot apply (pilot status shows where each is)",
+                )
+            groups = {stages.label: None} if stages is not None else self._recorded_stages(journal)
+            if stages is None and len(groups) == 1:
+                stages = StageMap.of(inputs.intent, get_stage(next(iter(groups))))
             plans = {
                 name: plan_run(
                     self.inv,
-                    get_stage(name),
+                    stages if stages is not None else get_stage(name),
                     self.opt.limit if names is None else ",".join(names),
                     self.opt.templates,
                     strict_record=False,
                     check=self.opt.validate,
+                    inputs=inputs,
                 )
                 for name, names in groups.items()
             }
-            label = first.name if len(groups) == 1 else "mixed"
+            label = stages.label if stages is not None else "mixed"
             hosts = [h.name for plan in plans.values() for h in plan.hosts]
-            run = journal.start_run("verify", label, self.opt.limit, inventory, hosts)
+            run = journal.start_run(
+                "verify", label, self.opt.limit, inventory, hosts, stages.names() if stages else None, sites
+            )
             lock.note(run.id)
-            report = RunReport(run.id, "verify", label, "running")
-            if len(groups) > 1:
+            report = RunReport(run.id, "verify", label, "running", sites=list(sites))
+            report.stage_map = stages.names() if stages is not None else {}
+            if stages is None:
                 report.devices = [
                     DeviceReport(h.name, h.transport, push="-", stage=name)
                     for name, plan in plans.items()
@@ -389,11 +479,15 @@ class Rollout:
             with self._running(journal, report, start):
                 checks: list[CheckResult] = []
                 for name, plan in plans.items():
-                    self._phase(f"verifying {name}" + (f" on {len(plan.hosts)} devices" if len(groups) > 1 else ""))
-                    checks += self._verify(journal, plan, plan.stage, report, "verify", only=len(groups) > 1)
+                    if stages is not None:
+                        self._phase(f"verifying {stages.only(sites).describe() if sites else stages.describe()}")
+                        checks += self._verify(journal, plan, stages, report, "verify", sites=sites or None)
+                    else:
+                        self._phase(f"verifying {name} on {len(plan.hosts)} devices")
+                        checks += self._verify(journal, plan, plan.stages, report, "verify", only=True)
             bad = [c for c in checks if not c.passed]
             failed = "; ".join(f"{c.name}: {c.observed}" for c in bad)
-            if len(groups) > 1:
+            if stages is None:
                 at = "; ".join(f"{name}: {', '.join(h.name for h in plan.hosts)}" for name, plan in plans.items())
                 outcome = f"{len(checks) - len(bad)} checks passed, {len(bad)} failed" + (f" ({failed})" if bad else "")
                 self._finish(journal, report, "mixed", f"devices at different stages ({at}); {outcome}")
@@ -428,18 +522,24 @@ class Rollout:
         return groups
 
     # -- drift: each device against the stage it is recorded at (pilot status) -----------------------
-    def drift(self, stages: Mapping[str, str]) -> dict[str, Outcome]:
-        """{device: diff Outcome} for devices at known stages. Nothing is journaled: this only reads."""
-        by_stage: dict[str, list[str]] = {}
-        for name, stage in stages.items():
-            by_stage.setdefault(stage, []).append(name)
+    def drift(self, stages: StageMap | Mapping[str, str]) -> dict[str, Outcome]:
+        """{device: diff Outcome} against the recorded stage map (every device of the inventory), or,
+        for a journal from before stage maps, each device against its own recorded stage {device: stage}.
+        Nothing is journaled: this only reads."""
+        groups: dict[str, tuple[StageMap | Stage, str | None]] = {}
+        if isinstance(stages, StageMap):
+            groups[stages.label] = (stages, None)
+        else:
+            by_stage: dict[str, list[str]] = {}
+            for name, stage in stages.items():
+                if stage in stage_names():
+                    by_stage.setdefault(stage, []).append(name)
+            groups = {stage: (get_stage(stage), ",".join(names)) for stage, names in by_stage.items()}
         out: dict[str, Outcome] = {}
         try:
-            for stage, names in by_stage.items():
-                plan = plan_run(
-                    self.inv, get_stage(stage), ",".join(names), self.opt.templates, strict_record=False, check=False
-                )
-                out.update(self._each(plan.hosts, 0, lambda p, b: p.diff(b), plan.bundles(f"drift-{stage}")))
+            for label, (wanted, names) in groups.items():
+                plan = plan_run(self.inv, wanted, names, self.opt.templates, strict_record=False, check=False)
+                out.update(self._each(plan.hosts, 0, lambda p, b: p.diff(b), plan.bundles(f"drift-{label}")))
         finally:
             self._close_connections()
         return out
@@ -542,14 +642,11 @@ def _relevant_notes(plan: RunPlan, at: Mapping[str, Any]) -> list[str]:
     return [n for n in plan.notes if after_108 or not n.startswith(ROLLBACK_108)]
 
 
-def _common_stage(stages: Mapping[str, Any], names: Sequence[str]) -> str | None:
-    """The stage all these devices are at, if the journal knows one for each and it is the same."""
-    seen = {getattr(stages.get(n), "stage", None) for n in names}
-    if len(seen) == 1:
-        only = seen.pop()
-        if only and not any(getattr(stages.get(n), "unknown", False) for n in names):
-            return str(only)
-    return None
+def _device_stage(plan: RunPlan, name: str) -> str:
+    """The stage a device is at: its sites' (pilot.stages.context.Context.serving); the province-wide
+    stage for a device that is the same in every stage (the lab's Internet)."""
+    stage = plan.rendered[name].device.stage.name
+    return plan.stage.name if stage == EVERY_STAGE else stage
 
 
 def _reason(device: str, error: str) -> str:

@@ -56,6 +56,8 @@ class RunReport:
     after_rollback: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stage_map: dict[str, str] = field(default_factory=dict)  # {site: stage} applied, compared or verified
+    sites: list[str] = field(default_factory=list)  # the sites the run moves (or verifies, with --site)
 
     @property
     def ok(self) -> bool:

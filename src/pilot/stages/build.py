@@ -8,12 +8,15 @@ from pilot.intent.model import Intent
 from pilot.stages import hosts, routers
 from pilot.stages.context import Capability, Context
 from pilot.stages.model import Device, Stage
+from pilot.stages.sitemap import StageMap
 from pilot.topology.model import Role
 
 
-def build_devices(intent: Intent, plan: Plan, stage: Stage, can: Capability) -> list[Device]:
-    """One Device per node of the topology the intent covers, in the topology's order."""
-    ctx = Context(intent, plan, stage, can)
+def build_devices(intent: Intent, plan: Plan, stage: Stage | StageMap, can: Capability) -> list[Device]:
+    """One Device per node of the topology the intent covers, in the topology's order: every segment at
+    its site's stage (a Stage alone: the whole province at it)."""
+    stages = stage if isinstance(stage, StageMap) else StageMap.of(intent, stage)
+    ctx = Context(intent, plan, stages, can)
     operators = {op.node: op for op in intent.internet.operators}
     sites = {s.node: s for s in intent.internet.sites}
     devices = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import zlib
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from ipaddress import IPv4Address, IPv6Address
 
@@ -14,7 +14,9 @@ from pilot.addressing import HostAddr, Plan
 from pilot.intent.model import Intent, Segment
 from pilot.intent.schema import Dhcpv6, Purpose
 from pilot.stages.model import Stage
+from pilot.stages.sitemap import StageMap, site_of
 
+EVERY_STAGE = "every-stage"
 Capability = Callable[[str, str], bool]  # (platform, capability) -> can it?
 
 
@@ -22,8 +24,23 @@ Capability = Callable[[str, str], bool]  # (platform, capability) -> can it?
 class Context:
     intent: Intent
     plan: Plan
-    stage: Stage
+    stages: StageMap
     can: Capability
+
+    @property
+    def stage(self) -> Stage:
+        """The stage of the province-wide parts: the highest any site is at (pilot.stages.sitemap)."""
+        return self.stages.province
+
+    @property
+    def every_stage(self) -> Stage:
+        """The stage of a device that does not migrate (the lab's Internet: operators, IPv4-only sites).
+        Its name stays the same whatever stage the sites are at: moving a site never touches it."""
+        return replace(self.stage, name=EVERY_STAGE, title="the lab's Internet, the same in every stage")
+
+    def at(self, seg: Segment) -> Stage:
+        """The stage a segment renders at: its site's."""
+        return self.stages.stage_of(site_of(seg))
 
     # -- where the services are ------------------------------------------------------------------
     def host_addr(self, node: str) -> HostAddr:
@@ -45,17 +62,29 @@ class Context:
         assert addr is not None
         return addr.ip
 
+    def serving(self, segments: list[Segment]) -> tuple[Stage, tuple[str, ...]]:
+        """The stage of a device serving `segments` (the highest of their sites', the province-wide one
+        when it serves none), and a note when its sites are at different stages."""
+        if not segments:
+            return self.stage, ()
+        by_site = {site_of(s): self.at(s) for s in segments}
+        highest = max(by_site.values(), key=lambda s: s.index)
+        if len({s.name for s in by_site.values()}) == 1:
+            return highest, ()
+        sites = ", ".join(f"{site} at {stage.name}" for site, stage in by_site.items())
+        return highest, (f"serves sites at different stages: {sites}",)
+
     # -- what a segment has at this stage -------------------------------------------------------
     def has_ipv4(self, seg: Segment) -> bool:
         """IPv4 on the segment: always on servers and legacy exceptions, on user segments until ipv6-only."""
-        return self.plan.segments[seg.key].ipv4 is not None and (not seg.is_user or self.stage.ipv4_users)
+        return self.plan.segments[seg.key].ipv4 is not None and (not seg.is_user or self.at(seg).ipv4_users)
 
     def dhcp4(self, seg: Segment) -> bool:
         """DHCPv4 serves the segment: wherever it has IPv4, except server segments (static addresses)."""
         return self.has_ipv4(seg) and seg.purpose is not Purpose.SERVERS
 
     def dhcp6(self, seg: Segment) -> bool:
-        return self.stage.dhcpv6 and seg.dhcpv6 is not Dhcpv6.NONE
+        return self.at(seg).dhcpv6 and seg.dhcpv6 is not Dhcpv6.NONE
 
     # -- paths --------------------------------------------------------------------------------------
     @cached_property

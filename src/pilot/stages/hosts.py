@@ -43,8 +43,10 @@ def switch(ctx: Context, name: str) -> Device:
         host_ports += hosts
         vlans.append(Vlan(seg.vlan, seg.name, tuple(p for p in ports if p), seg.titles))
     node = ctx.intent.topology.node(name)
-    fhs = ctx.stage.first_hop_security
-    return Device(name, "switch", node.platform, ctx.stage, switch=Switch(tuple(vlans), tuple(sorted(host_ports)), fhs))
+    at, notes = ctx.serving(segments)
+    fhs = any(ctx.at(s).first_hop_security for s in segments) if segments else ctx.stage.first_hop_security
+    switch = Switch(tuple(vlans), tuple(sorted(host_ports)), fhs)
+    return Device(name, "switch", node.platform, at, switch=switch, notes=notes)
 
 
 def service_host(ctx: Context, name: str) -> Device:
@@ -113,7 +115,7 @@ def _dns(ctx: Context, iface: HostInterface) -> DnsService:
                 DnsRecord(
                     name,
                     a=(addr.ipv4.ip,) if addr.ipv4 else (),
-                    aaaa=(addr.ipv6.ip,) if stage.ipv6 and addr.ipv6 else (),
+                    aaaa=(addr.ipv6.ip,) if ctx.at(seg).ipv6 and addr.ipv6 else (),
                 )
             )
     for site in intent.internet.sites:  # IPv4-only sites: an A record only, in every stage
@@ -146,7 +148,7 @@ def _dhcp(ctx: Context, iface: HostInterface) -> DhcpService:
     for seg in intent.segments:
         sp = plan.segments[seg.key]
         if ctx.dhcp4(seg) and sp.ipv4 is not None and sp.pool4 is not None and sp.gateway4 is not None:
-            wait = intent.province.v6only_wait if stage.option108 and seg.is_user else None
+            wait = intent.province.v6only_wait if ctx.at(seg).option108 and seg.is_user else None
             subnets4.append(
                 Dhcp4Subnet(stable_id(seg.key), seg.key, sp.ipv4, sp.pool4, sp.gateway4.ip, wait, seg.titles)
             )
@@ -187,7 +189,7 @@ def internet_site(ctx: Context, site: SiteHost) -> Device:
         web=WebService((addr.ipv4.ip,), server_name, "An IPv4-only web site"),
         sysctls=((f"net.ipv6.conf.{site.interface}.disable_ipv6", "1"),),
     )
-    return Device(site.node, "service", intent.topology.node(site.node).platform, ctx.stage, host=host)
+    return Device(site.node, "service", intent.topology.node(site.node).platform, ctx.every_stage, host=host)
 
 
 def client(ctx: Context, name: str, seg: Segment | None) -> Device:
@@ -197,4 +199,6 @@ def client(ctx: Context, name: str, seg: Segment | None) -> Device:
     interface = attachment.interface if attachment else (intent.topology.node(name).interfaces or ("eth1",))[0]
     c = Client(interface, option108=bool(wanted and wanted.option108), ipv4_only=bool(wanted and wanted.ipv4_only))
     host = Host(client=c, sysctls=((f"net.ipv6.conf.{interface}.disable_ipv6", "1"),) if c.ipv4_only else ())
-    return Device(name, "client", intent.topology.node(name).platform, ctx.stage, host=host)
+    # A client is at its site's stage: it reconnects when that changes, not when another site moves.
+    at = ctx.at(seg) if seg is not None else ctx.stage
+    return Device(name, "client", intent.topology.node(name).platform, at, host=host)

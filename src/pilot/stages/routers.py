@@ -135,14 +135,14 @@ def province_router(ctx: Context, name: str) -> Device:
         serves_segments=bool(intent.segments_of(name)),
     )
     unsent = [i.name for i in interfaces if i.ra and i.ra.pref64_unsupported]
-    notes: tuple[str, ...] = ()
+    at, notes = ctx.serving(intent.segments_of(name))
     if unsent:
-        notes = (f"PREF64 {plan.nat64_prefix} not sent ({node.platform} cannot send it) on {', '.join(unsent)}",)
-    return Device(name, "router", node.platform, stage, router=router, notes=notes)
+        notes += (f"PREF64 {plan.nat64_prefix} not sent ({node.platform} cannot send it) on {', '.join(unsent)}",)
+    return Device(name, "router", node.platform, at, router=router, notes=notes)
 
 
 def _segment_interface(ctx: Context, seg: Segment, platform: str, area: str) -> Interface:
-    stage, sp = ctx.stage, ctx.plan.segments[seg.key]
+    stage, sp = ctx.at(seg), ctx.plan.segments[seg.key]
     v4 = ctx.has_ipv4(seg) and sp.gateway4 is not None
     ra = None
     if stage.router_advertisements:
@@ -252,4 +252,4 @@ def operator_router(ctx: Context, op: Operator) -> Device:
         ),
     )
     platform = intent.topology.node(op.node).platform
-    return Device(op.node, "router", platform, ctx.stage, router=router)
+    return Device(op.node, "router", platform, ctx.every_stage, router=router)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pilot.addressing import Plan
 from pilot.intent.model import Intent
 from pilot.stages.model import Stage
+from pilot.stages.sitemap import StageMap, site_of
 from pilot.verify.clients import client_checks, legacy_checks
 from pilot.verify.fhs import first_hop_security
 from pilot.verify.model import Check, Shell
@@ -20,10 +21,24 @@ from pilot.verify.routing import interior_routing, routing
 __all__ = ["build_pack", "interior_routing"]
 
 
-def build_pack(intent: Intent, plan: Plan, stage: Stage, pref64_capable: bool = False) -> list[Check]:
+def build_pack(intent: Intent, plan: Plan, stages: Stage | StageMap, pref64_capable: bool = False) -> list[Check]:
+    """The checks of a network: the shared infrastructure (routing, the operators) at the province-wide
+    stage, then each site's own (its clients) at the site's stage. A Stage alone: the whole province at it."""
+    stages = stages if isinstance(stages, StageMap) else StageMap.of(intent, stages)
     checks: list[Check] = []
-    checks += routing(intent, plan, stage)
-    clients = _clients(intent)
+    checks += routing(intent, plan, stages.province)
+    if not stages.sites:  # an intent whose segments all host services: its clients, at the province's stage
+        return checks + _site_checks(intent, plan, stages.province, _clients(intent, None), "-", pref64_capable)
+    for site, stage in stages.sites:
+        checks += _site_checks(intent, plan, stage, _clients(intent, site), site, pref64_capable)
+    return checks
+
+
+def _site_checks(
+    intent: Intent, plan: Plan, stage: Stage, clients: dict[str, str], site: str, pref64_capable: bool
+) -> list[Check]:
+    """One site's checks at its stage, from the clients playing each part there."""
+    checks: list[Check] = []
     for role, name in clients.items():
         seg = intent.segment_of_host(name)
         if seg is not None:
@@ -37,7 +52,8 @@ def build_pack(intent: Intent, plan: Plan, stage: Stage, pref64_capable: bool = 
             if pref64_capable
             else "the routers' platform cannot send the PREF64 option (FRR < 10.4): hosts learn the prefix through DNS64 (RFC 7050)"
         )
-        checks.append(Check("pref64", "-", f"RA carries PREF64 {plan.nat64_prefix}", _noop, skip=reason))
+        name = "pref64" if site == "-" else f"pref64 {site}"
+        checks.append(Check(name, "-", f"RA carries PREF64 {plan.nat64_prefix}", _noop, skip=reason))
     rogue, victim = clients.get("rogue"), clients.get("option108") or clients.get("dual")
     if stage.first_hop_security and rogue and victim:
         checks += first_hop_security(intent, rogue, victim, clients.get("dual") or victim)
@@ -48,10 +64,14 @@ def _noop(shell: Shell, node: str) -> tuple[bool, str]:
     return True, ""
 
 
-def _clients(intent: Intent) -> dict[str, str]:
-    """The client playing each part: option108 (pc1), dual (pc2), legacy (legacy1), rogue (rogue1)."""
+def _clients(intent: Intent, site: str | None) -> dict[str, str]:
+    """The client playing each part at a site (None: anywhere): option108 (pc1), dual (pc2), legacy
+    (legacy1), rogue (rogue1)."""
     out: dict[str, str] = {}
     for name, c in intent.clients.items():
+        seg = intent.segment_of_host(name)
+        if site is not None and (seg is None or site_of(seg) != site):
+            continue
         if c.rogue:
             out.setdefault("rogue", name)
         elif c.ipv4_only:
