@@ -20,12 +20,36 @@ from pilot.errors import PilotError
 InventoryOpt = typer.Option(
     None, "--inventory", "-I", help="Nornir inventory directory (default: $PILOT_INVENTORY, else the only lab's)."
 )
-LimitOpt = typer.Option(None, "--limit", "-l", help="Devices: names or globs, role:<role>, platform:<p>; '!' excludes.")
+LimitOpt = typer.Option(
+    None,
+    "--limit",
+    "-l",
+    help="Devices, for emergencies: names or globs, role:<role>, platform:<p>; '!' excludes. A run that moves a "
+    "site must take every device the move changes: a --limit that would leave a site half-moved is refused "
+    "before anything is pushed (it may narrow a repair at the recorded stages).",
+)
+SiteOpt = typer.Option(
+    None,
+    "--site",
+    help="Only this site (agency/site, e.g. dost/hq; repeat or comma-separate): every other site keeps its "
+    "recorded stage. Without --site or --agency: the whole province.",
+)
+AgencyOpt = typer.Option(None, "--agency", help="Every site of this agency (e.g. dost; repeat or comma-separate).")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask: apply after showing the diff summary.")
 WorkersOpt = typer.Option(20, "--workers", "-w", help="Devices handled at once.")
 TemplatesOpt = typer.Option(
     None, "--templates", help="Templates directory (default: $PILOT_TEMPLATES, ./templates, else those installed)."
 )
+
+
+def _sites(inv: Any, site: list[str] | None, agency: list[str] | None) -> list[str]:
+    """The sites --site/--agency name, checked against the inventory's intent (none: the whole province)."""
+    if not site and not agency:
+        return []
+    from pilot.rollout.plan import run_inputs
+    from pilot.stages.sitemap import choose_sites
+
+    return choose_sites(run_inputs(inv).intent, site or (), agency or ())
 
 
 def _inventory(path: Path | None, lab: str | None = None) -> Any:
@@ -166,6 +190,8 @@ def _finish(report: Any, as_json: bool) -> None:
 
 def diff(
     stage: str = typer.Option(..., "--stage", "-s", help="The stage to compare with."),
+    site: list[str] | None = SiteOpt,
+    agency: list[str] | None = AgencyOpt,
     limit: str | None = LimitOpt,
     inventory: Path | None = InventoryOpt,
     lab: str | None = LabOpt,
@@ -183,15 +209,18 @@ def diff(
     then services that would start or stop, live-state drift (`live:` lines: an address, link, route,
     bridge port, sysctl or nftables table that is not as the configuration says) and clients that would
     reconnect because their stage changes. With --exit-code, exit status 1 when anything differs.
+
+    With --site/--agency, the stage at those sites and every other site at its recorded stage: every
+    device of the inventory is compared, and those the move does not concern show no change.
     """
     from pilot.rollout.engine import Rollout
     from pilot.stages import get_stage
 
     wanted = get_stage(stage)
+    inv = _inventory(inventory, lab)
+    sites = _sites(inv, site, agency)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(_inventory(inventory, lab), _options(limit, True, True, workers, templates, progress)).diff(
-            wanted
-        )
+        report = Rollout(inv, _options(limit, True, True, workers, templates, progress)).diff(wanted, sites)
     if not as_json:
         for d in report.devices:
             out.print(f"[bold]== {d.name}[/] ({d.transport})" + ("" if d.diff else ": no change"))
@@ -204,6 +233,8 @@ def diff(
 
 def apply(
     stage: str | None = typer.Option(None, "--stage", "-s", help="The stage to apply."),
+    site: list[str] | None = SiteOpt,
+    agency: list[str] | None = AgencyOpt,
     limit: str | None = LimitOpt,
     yes: bool = YesOpt,
     no_rollback: bool = typer.Option(
@@ -221,6 +252,12 @@ def apply(
     When a push or the verification fails, every device of the run is restored to its backup and
     checked (unless --no-rollback). Without --yes, shows the diff summary and asks. Exit status 1 when
     the run did not end applied.
+
+    Agency by agency: with --site/--agency only those sites move to the stage; every other site keeps
+    its recorded stage (pilot status). The run takes the devices the move changes (the sites' gateways,
+    switches and clients, and the shared services when a province-wide part comes or goes: IPv6 on the
+    core, OSPFv3, eBGP IPv6, NAT64/DNS64) and verifies every site: the moved ones at their new stage,
+    the others re-checked at theirs. Without --site: the whole province.
     """
     from pilot.rollout.engine import Rollout
     from pilot.stages import get_stage
@@ -228,15 +265,21 @@ def apply(
     if stage is None and not resume:
         raise PilotError("apply needs --stage", fix="pass --stage ipv4|dual-stack|ipv6-mostly|ipv6-only, or --resume")
     wanted = get_stage(stage) if stage else None  # with --resume, the interrupted run's
+    inv = _inventory(inventory, lab)
+    sites = _sites(inv, site, agency)
+    if resume and sites:
+        raise PilotError("--resume re-applies the interrupted run's own sites", fix="drop --site/--agency")
     with LiveProgress(not as_json) as progress:
-        report = Rollout(
-            _inventory(inventory, lab), _options(limit, yes, not no_rollback, workers, templates, progress)
-        ).apply(wanted, resume=resume)
+        report = Rollout(inv, _options(limit, yes, not no_rollback, workers, templates, progress)).apply(
+            wanted, resume=resume, sites=sites
+        )
     _finish(report, as_json)
 
 
 def rollback(
     to: str = typer.Option(..., "--to", help="The earlier stage to go back to."),
+    site: list[str] | None = SiteOpt,
+    agency: list[str] | None = AgencyOpt,
     limit: str | None = LimitOpt,
     yes: bool = YesOpt,
     inventory: Path | None = InventoryOpt,
@@ -247,34 +290,47 @@ def rollback(
 ) -> None:
     """Go back to an earlier stage: apply it (complete configurations, so nothing of the later one stays).
 
-    Also ends an interrupted run: the devices are brought to the stage given, whatever they ran.
+    Also ends an interrupted run: the devices are brought to the stage given, whatever they ran. With
+    --site/--agency, only those sites go back; the other sites' probes prove they were not touched.
     """
     from pilot.rollout.engine import Rollout
     from pilot.stages import get_stage
 
     wanted = get_stage(to)
+    inv = _inventory(inventory, lab)
+    sites = _sites(inv, site, agency)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(_inventory(inventory, lab), _options(limit, yes, True, workers, templates, progress)).apply(
-            wanted, command="rollback"
+        report = Rollout(inv, _options(limit, yes, True, workers, templates, progress)).apply(
+            wanted, command="rollback", sites=sites
         )
     _finish(report, as_json)
 
 
 def verify(
-    stage: str | None = typer.Option(None, "--stage", "-s", help="Default: the stage the devices are at."),
+    stage: str | None = typer.Option(
+        None, "--stage", "-s", help="Check the whole province at this stage. Default: each site at its recorded stage."
+    ),
+    site: list[str] | None = SiteOpt,
+    agency: list[str] | None = AgencyOpt,
     limit: str | None = LimitOpt,
     inventory: Path | None = InventoryOpt,
     lab: str | None = LabOpt,
     templates: Path | None = TemplatesOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Run a stage's verification pack now: RA, SLAAC, DHCPv6, option 108, DNS64, NAT64, OSPF, BGP, RA Guard."""
+    """Run the verification pack now: RA, SLAAC, DHCPv6, option 108, PREF64, DNS64, NAT64, OSPF, BGP, RA Guard.
+
+    Per site: each site's clients at its recorded stage, the shared infrastructure (routing, the
+    operators) at the province-wide stage. --site/--agency: those sites' checks and the shared ones.
+    """
     from pilot.rollout.engine import Rollout
     from pilot.stages import get_stage
 
     wanted = get_stage(stage) if stage else None
+    inv = _inventory(inventory, lab)
+    sites = _sites(inv, site, agency)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(_inventory(inventory, lab), _options(limit, True, True, 8, templates, progress)).verify(wanted)
+        report = Rollout(inv, _options(limit, True, True, 8, templates, progress)).verify(wanted, sites)
     _finish(report, as_json)
 
 
@@ -296,15 +352,21 @@ def status(
     from pilot.journal import Journal
     from pilot.lab import procs
     from pilot.rollout.devicestate import ask_devices
+    from pilot.rollout.plan import run_inputs
+    from pilot.rollout.sites import recorded_map, recorded_stages
 
     inv = _inventory(inventory, lab)
+    intent = run_inputs(inv).intent
     with Journal.open(inv.journal_path, read_only=True) as journal:  # status reads: a read-only journal will do
         journal.recover(procs.alive)
         stages = journal.device_stages(str(inv.directory))
+        site_runs = journal.site_stages(str(inv.directory))
+        recorded = recorded_stages(journal, str(inv.directory), intent)
         unfinished = journal.unfinished(str(inv.directory))
         last = journal.runs(limit=1, inventory=str(inv.directory))
+    site_rows = _site_rows(inv, intent, recorded, site_runs)
     told = ask_devices(inv) if ask else {}
-    drift = _drift(inv, stages, templates) if ask else {}
+    drift = _drift(inv, stages, templates, recorded_map(recorded, intent)) if ask else {}
     rows = []
     for name, host in inv.hosts.items():
         known = stages.get(name)
@@ -323,11 +385,13 @@ def status(
             {
                 "inventory": str(inv.directory),
                 "devices": rows,
+                "sites": site_rows,
                 "unfinished_run": asdict(unfinished) if unfinished else None,
                 "last_run": asdict(last[0]) if last else None,
             }
         )
         return
+    _print_sites(site_rows)
     table = Table(box=None, pad_edge=False)
     for column in ("device", "transport", "stage (journal)", "run", "last changed on the device", "live"):
         table.add_column(column)
@@ -357,16 +421,52 @@ def status(
         out.print(f"last run: {run.id} {run.command} {run.stage or ''} {run.state} ({when}, {run.user})")
 
 
-def _drift(inv: Any, stages: Any, templates: Path | None) -> dict[str, str]:
-    """Each device at a known stage compared with that stage, as `pilot diff` does: `in sync`, or
-    `DRIFTED: <summary>`, or why it could not be compared."""
+def _site_rows(inv: Any, intent: Any, recorded: dict[str, str], runs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each site the intent migrates: its stage (as recorded), the run that set it, the devices serving it."""
+    from pilot.rollout.sites import serving
+    from pilot.stages.sitemap import migrating_sites
+
+    rows = []
+    for site in migrating_sites(intent):
+        agency, _, name = site.partition("/")
+        devices = [d for d in inv.hosts if d in serving(intent, [site])]
+        rows.append(
+            {
+                "site": site,
+                "title": intent.site_titles(agency, name),
+                "stage": recorded.get(site, "never applied"),
+                "run": runs[site].run_id if site in runs else None,
+                "devices": devices,
+            }
+        )
+    return rows
+
+
+def _print_sites(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table = Table(box=None, pad_edge=False, title="sites", title_justify="left")
+    for column in ("site", "title", "stage (journal)", "run", "devices serving it"):
+        table.add_column(column)
+    for r in rows:
+        values = (r["site"], r["title"] or "-", r["stage"], r["run"] or "-", ", ".join(r["devices"]) or "-")
+        table.add_row(*(Text(str(v)) for v in values))
+    out.print(table)
+
+
+def _drift(inv: Any, stages: Any, templates: Path | None, recorded: Any = None) -> dict[str, str]:
+    """Each device compared with the recorded stage map (or, for a journal from before stage maps, with
+    its own recorded stage), as `pilot diff` does: `in sync`, or `DRIFTED: <summary>`, or why it could
+    not be compared."""
     from pilot.agent.diffs import summary
     from pilot.rollout.engine import Options, Rollout
 
     known = {n: str(s.stage) for n, s in stages.items() if n in inv.hosts and s.stage and not s.unknown}
     if not known:
         return {}
-    outcomes = Rollout(inv, Options(templates=templates, validate=False)).drift(known)
+    rollout = Rollout(inv, Options(templates=templates, validate=False))
+    outcomes = rollout.drift(recorded if recorded is not None else known)
+    outcomes = {n: o for n, o in outcomes.items() if n in known}
     out = {}
     for name, o in outcomes.items():
         text = str(o.data or "") if o.ok else ""
@@ -383,7 +483,7 @@ def history(
     ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Past runs on the inventory, newest first."""
+    """Past runs on the inventory, newest first, with the sites each moved (`all`: the whole province)."""
     from pilot.journal import Journal
 
     inv = _inventory(inventory, lab)
@@ -393,11 +493,15 @@ def history(
         print_json([asdict(r) for r in runs])
         return
     table = Table(box=None, pad_edge=False)
-    for column in ("run", "when", "user", "command", "stage", "limit", "devices", "state", "detail"):
+    for column in ("run", "when", "user", "command", "stage", "sites", "limit", "devices", "state", "detail"):
         table.add_column(column)
     for r in runs:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
-        values = (r.id, when, r.user, r.command, r.stage or "-", r.limit or "-", len(r.devices), r.state, r.detail[:80])
+        # The sites a run moved; `all`: the whole province; `-`: a run from before stage maps, or none.
+        sites = ", ".join(r.sites) if r.sites else "all" if r.stage_map else "-"
+        values = (
+            r.id, when, r.user, r.command, r.stage or "-", sites, r.limit or "-", len(r.devices), r.state, r.detail[:80]
+        )  # fmt: skip
         table.add_row(*(Text(str(v)) for v in values))
     out.print(table)
 
@@ -430,6 +534,9 @@ def show(
         return
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
     out.print(f"[bold]run {run.id}[/]: {run.command} {run.stage or ''} by {run.user}@{run.host} at {when}: {run.state}")
+    if run.stage_map:
+        moved = f" (moved: {', '.join(run.sites)})" if run.sites else ""
+        out.print(Text("sites: " + ", ".join(f"{k} {v}" for k, v in run.stage_map.items()) + moved))
     if run.detail:
         out.print(Text(run.detail))
     for d in devices:

@@ -41,8 +41,8 @@ from pilot.rollout.sites import changed_between, recorded_map, recorded_stages, 
 from pilot.rollout.waves import clients_behind, push_waves, restore_waves
 from pilot.rollout.workdir import before_changing_run
 from pilot.stages import get_stage, stage_names
-from pilot.stages.model import Stage
 from pilot.stages.context import EVERY_STAGE
+from pilot.stages.model import Stage
 from pilot.stages.sitemap import StageMap
 from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
 
