@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Set up, then run the pilot end to end on the embedded lab (containerlab.yml):
-#   lab up -> Nornir inventory -> address plan -> every stage in turn (diff, apply with backups and
-#   verification) -> roll back to dual-stack and verify -> the journal's history -> lab down.
+# Set up, then run the pilot end to end on the embedded lab (containerlab.yml), agency by agency:
+#   lab up -> Nornir inventory -> address plan -> the province to dual-stack -> the Department of Science
+#   and Technology (dost/hq) to ipv6-mostly, then ipv6-only, while the Department of Health (soyte/hq)
+#   stays dual-stack -> soyte to ipv6-mostly -> soyte rolled back to dual-stack -> verify -> the
+#   journal's history -> lab down. Every apply backs up, pushes, verifies every site with real probes
+#   (the moved one at its new stage, the others re-checked at theirs) and rolls back by itself on failure.
 # Set KEEP_LAB=1 to leave the lab running afterwards (at dual-stack), e.g. for a training session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,18 +52,25 @@ step "pilot addresses --check: the address plan from the province's block, all r
 $pilot addresses --check
 $pilot addresses | head -12
 
-for stage in ipv4 dual-stack ipv6-mostly ipv6-only; do
-  step "pilot diff --stage $stage (what would change; changes nothing)"
-  $pilot diff --stage "$stage" --lab "$lab" | tail -n 18
-  step "pilot apply --stage $stage: back up, push, verify with real probes (rolls back by itself on failure)"
-  $pilot apply --stage "$stage" --yes --lab "$lab"
-done
+sites() { $pilot status --no-ask --lab "$lab" | sed -n '/^ *sites/,/^ *$/p' | head -n 4; }
 
-step "pilot status: the stage of every device, as the journal and the devices say"
+step "pilot apply --stage dual-stack: the whole province (every site) to dual-stack"
+$pilot apply --stage dual-stack --yes --lab "$lab"
+sites
+step "pilot diff --stage ipv6-mostly --site dost/hq: what moving one site changes (soyte's devices: no change)"
+$pilot diff --stage ipv6-mostly --site dost/hq --lab "$lab" | grep -E '^== ' | head -n 20
+step "pilot apply --stage ipv6-mostly --site dost/hq: NAT64/DNS64 come up with the first site that needs them"
+$pilot apply --stage ipv6-mostly --site dost/hq --yes --lab "$lab"
+step "pilot apply --stage ipv6-only --agency dost: every site of the agency (soyte stays dual-stack)"
+$pilot apply --stage ipv6-only --agency dost --yes --lab "$lab"
+sites
+step "pilot apply --stage ipv6-mostly --site soyte/hq: the second agency follows"
+$pilot apply --stage ipv6-mostly --site soyte/hq --yes --lab "$lab"
+step "pilot rollback --to dual-stack --site soyte/hq: rolling a site back is applying its earlier stage to it"
+$pilot rollback --to dual-stack --site soyte/hq --yes --lab "$lab"
+step "pilot status: each site's stage, and every device as the journal and the devices say"
 $pilot status --lab "$lab"
-step "pilot rollback --to dual-stack: rolling back is applying the earlier stage"
-$pilot rollback --to dual-stack --yes --lab "$lab"
-step "pilot verify: the dual-stack pack again, on its own"
+step "pilot verify: each site at its recorded stage, on its own"
 $pilot verify --lab "$lab"
-step "pilot history: the journal"
+step "pilot history: the journal (the sites each run moved)"
 $pilot history --count 8 --lab "$lab"
