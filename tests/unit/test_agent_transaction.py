@@ -27,6 +27,9 @@ def frr_scene(device: Device, delta: str = ROUTE_MAP_DELTA, running: str = CORE_
     # frr-reload.py ends with `write`: FRR saves its running configuration over the file it was given.
     device.on("frr-reload.py", "--reload", "*", overwrite=CORE_RUNNING)
     device.on("frr-reload.py", "--test", "*", after=("frr-reload.py", "--reload", "**"))
+    # radvd beside FRR sends core's RAs (templates/frr/platform.yml), running since the bundle was applied.
+    device.on("radvd", "**", daemon=True)
+    device.start_daemon("radvd", "radvd", "--nodaemon", "--config", "/etc/radvd.conf", "--logmethod", "stderr")
 
 
 def nat64_scene(device: Device, bundle: dict[str, Any]) -> None:
