@@ -27,7 +27,9 @@ def test_every_rendered_file_passes_its_validator(stage: str) -> None:
     result = render_stage(inputs(), get_stage(stage), templates=ROOT / "templates", check=True)
     assert result.validated
     checked = {f.validate for d in result.devices for f in d.files if f.validate}
-    assert checked == {"frr", "kea-dhcp4", "kea-dhcp6", "unbound", "nft", "nginx", "ifupdown", "tayga"}
+    # radvd.conf where the routers send RAs (radvd >= 2.20: its nat64prefix passes from ipv6-mostly on)
+    ra = {"radvd"} if get_stage(stage).router_advertisements else set()
+    assert checked == {"frr", "kea-dhcp4", "kea-dhcp6", "unbound", "nft", "nginx", "ifupdown", "tayga"} | ra
 
 
 @pytest.mark.parametrize(
@@ -58,6 +60,14 @@ def test_every_rendered_file_passes_its_validator(stage: str) -> None:
             "unbound",
         ),
         ("linux/nftables.nft.j2", "masquerade", "masqerade", "nat64", "/etc/nftables.d/pilot.nft", "nft"),
+        (
+            "frr/radvd.conf.j2",
+            "    nat64prefix {{ ra.pref64 }}",
+            "    nat64prefix {{ ra.pref64.supernet(new_prefix=80) }}",  # RFC 8781: /96, /64, ... /32 only
+            "dost-rtr",
+            "/etc/radvd.conf",
+            "radvd",
+        ),
         (
             "linux/nginx-site.j2",
             "    server_name",

@@ -49,6 +49,7 @@ PROGRAMS = (
     "kea-dhcp6",
     "tayga",
     "dhcrelay",
+    "radvd",
 )
 
 

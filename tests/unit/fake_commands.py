@@ -94,11 +94,20 @@ def respond(state: str, argv: list[str], stdin: str | None = None) -> tuple[int,
     return int(chosen.get("rc", 0)), chosen.get("stdout", ""), chosen.get("stderr", ""), chosen
 
 
+def _note(state: str, argv: list[str]) -> None:
+    with open(os.path.join(state, LOG), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"argv": argv, "files": {}, "stdin": None}) + "\n")
+
+
 def main(state: str) -> int:
     """An executable on PATH (see executable()): answer, or run as a daemon until killed (a service the
     agent starts)."""
     code, out, err, rule = respond(state, sys.argv[:])
     if rule is not None and rule.get("daemon"):
+        import signal
+
+        # A daemon told to read its configuration again (radvd) says so in the log, as `<argv> SIGHUP`.
+        signal.signal(signal.SIGHUP, lambda *_: _note(state, [*sys.argv, "SIGHUP"]))
         while True:
             time.sleep(3600)
     sys.stdout.write(out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,9 @@ def frr_scene(device: Device, delta: str = ROUTE_MAP_DELTA, running: str = CORE_
     # frr-reload.py ends with `write`: FRR saves its running configuration over the file it was given.
     device.on("frr-reload.py", "--reload", "*", overwrite=CORE_RUNNING)
     device.on("frr-reload.py", "--test", "*", after=("frr-reload.py", "--reload", "**"))
+    # radvd beside FRR sends core's RAs (templates/frr/platform.yml), running since the bundle was applied.
+    device.on("radvd", "**", daemon=True)
+    device.start_daemon("radvd", "radvd", "--nodaemon", "--config", "/etc/radvd.conf", "--logmethod", "stderr")
 
 
 def nat64_scene(device: Device, bundle: dict[str, Any]) -> None:
@@ -219,6 +223,54 @@ def test_apply_reloads_frr_when_only_its_running_configuration_drifted(device: D
     assert backup["frr_running"] == agent_here._frr_config(CORE_DRIFTED)  # what FRR ran, for a restore
     assert backup["files"] == bundle["files"]  # the files as they were (as rendered already)
     assert backup["applied"] == {} and backup["stage"] == "backup"
+
+
+RADVD_CONF = "/etc/radvd.conf"
+
+
+def test_a_changed_radvd_conf_is_reloaded_not_restarted(device: Device, agent_here: InProcess) -> None:
+    """dual-stack to ipv6-mostly adds PREF64 to core's RAs: radvd reads its file again on SIGHUP and
+    keeps running (a restart would first send an RA with router lifetime 0: hosts drop the router)."""
+    bundle = golden_bundle("dual-stack", "core")
+    device.install(bundle)
+    frr_scene(device, delta="", running=CORE_RUNNING)
+    radvd = int((device.get("/run/pilot/radvd.pid") or "0").split()[0])
+    mostly = text_of(golden_bundle("ipv6-mostly", "core"), RADVD_CONF)
+    assert "nat64prefix" in mostly and "nat64prefix" not in text_of(bundle, RADVD_CONF)
+    for f in bundle["files"]:
+        if f["path"] == RADVD_CONF:
+            f["text"] = mostly
+    confirmed = without_the_wait(agent_here)
+    device.forget()
+    result = agent_here.apply(bundle, bundle_path(agent_here, bundle))
+    assert result["state"] == "applied", result.get("error")
+    assert device.get(RADVD_CONF) == mostly
+    deadline = time.monotonic() + 5
+    while not device.ran("radvd", "**", "SIGHUP") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert device.ran("radvd", "**") == [
+        ["radvd", "--nodaemon", "--config", "/etc/radvd.conf", "--logmethod", "stderr", "SIGHUP"]
+    ]  # told to reload, never started again
+    assert confirmed == [[]] and int((device.get("/run/pilot/radvd.pid") or "0").split()[0]) == radvd
+    assert agent_here.running("radvd")
+
+
+def test_radvd_starts_where_ras_begin_and_stops_at_ipv4(device: Device, agent_here: InProcess) -> None:
+    """Not running and wanted (the first stage with RAs): started with its file; not wanted (rollback
+    to ipv4): stopped, and it sends its last RA with router lifetime 0 on the way out."""
+    bundle = golden_bundle("dual-stack", "core")
+    device.install(bundle)
+    frr_scene(device, delta="", running=CORE_RUNNING)
+    agent_here.stop("radvd")
+    assert not agent_here.running("radvd")
+    without_the_wait(agent_here)
+    device.forget()
+    assert agent_here.apply(bundle, bundle_path(agent_here, bundle))["state"] == "applied"
+    assert device.started("radvd", "--nodaemon", "--config", "/etc/radvd.conf", "--logmethod", "stderr")
+    assert agent_here.running("radvd")
+    ipv4 = dict(bundle, run="8", services=dict(bundle["services"], radvd=False))
+    assert agent_here.apply(ipv4, bundle_path(agent_here, ipv4))["state"] == "applied"
+    assert not agent_here.running("radvd")
 
 
 def test_nothing_to_do_runs_nothing(device: Device, agent_here: InProcess) -> None:

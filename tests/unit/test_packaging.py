@@ -115,6 +115,6 @@ print("playbook=" + str(playbook()))
 assert pilot.agent.text().startswith("#!/usr/bin/env python3"), "the device agent joins from its parts"
 for part in pilot.agent.PARTS:
     print("device agent part=" + str(pilot.agent.DEVICE / f"{part}.py"))
-for name in ("rogue_ra.py", "udp_from.py", "dhcp_probe.py"):
+for name in ("rogue_ra.py", "udp_from.py", "dhcp_probe.py", "ra_probe.py"):
     print("probe script=" + str(observe.SCRIPTS / name))
 """

@@ -107,6 +107,7 @@ PACKS = {
             "pc2",
         ),
         *LEGACY,
+        "pref64 pc1",  # the RA carries no PREF64 yet
         *FHS,
     ],
     # pc1 honours option 108: it holds no IPv4; pc2 does not, and keeps its lease.
@@ -146,9 +147,14 @@ def test_each_stage_gets_its_checks(stage: str) -> None:
 
 
 def test_pref64_is_checked_where_the_platform_can_send_it() -> None:
+    """On the client that honours option 108, where a CLAT would need the prefix: pc1."""
     inputs = _inputs()
-    checks = build_pack(inputs.intent, inputs.plan, get_stage("ipv6-mostly"), pref64_capable=True)
-    assert next(c for c in checks if c.name == "pref64 dost/hq").skip is None
+    for stage in ("ipv6-mostly", "ipv6-only"):
+        checks = build_pack(inputs.intent, inputs.plan, get_stage(stage), pref64_capable=True)
+        names = [c.name for c in checks]
+        assert "pref64 dost/hq" not in names
+        found = next(c for c in checks if c.name == "pref64 pc1")
+        assert (found.node, found.expected, found.skip) == ("pc1", "RA carries PREF64 2001:db8:0:6464::/96", None)
 
 
 # -- routing ----------------------------------------------------------------------------------------

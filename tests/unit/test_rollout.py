@@ -243,13 +243,16 @@ def test_secrets_in_the_inventory_are_refused(inventory: Path) -> None:
 
 @pytest.mark.parametrize("sends", [False, True])
 def test_the_pack_knows_whether_the_rendered_routers_send_pref64(inventory: Path, tmp_path: Path, sends: bool) -> None:
-    """FRR 8.4 cannot put PREF64 in an RA; a platform that can flips what verification expects."""
+    """FRR 8.4 cannot put PREF64 in an RA, radvd >= 2.20 beside it can: whether the routers' platform
+    sends it (here: with an older radvd, it does not) flips what verification expects."""
     import shutil
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
     platform = templates / "frr" / "platform.yml"
-    platform.write_text(platform.read_text().replace("pref64: false", f"pref64: {str(sends).lower()}", 1))
+    text = platform.read_text()
+    assert text.count("    pref64: true") == 1  # radvd's, among the companions; FRR's own says false
+    platform.write_text(text.replace("    pref64: true", f"    pref64: {str(sends).lower()}"))
     seen: list[bool] = []
 
     def check(inv, plan, stage, capable):  # type: ignore[no-untyped-def]
@@ -259,7 +262,9 @@ def test_the_pack_knows_whether_the_rendered_routers_send_pref64(inventory: Path
     for stage in ("ipv4", "ipv6-mostly"):
         assert rollout(inventory, checker=check, templates=templates).apply(get_stage(stage)).state == "applied"
     assert seen == [False, sends]  # ipv4 sends no PREF64 anywhere
-    assert (" ipv6 nd nat64 2001:db8:0:6464::/96" in files("dost-rtr")["/etc/frr/frr.conf"]) is sends
+    rendered = files("dost-rtr")
+    assert ("    nat64prefix 2001:db8:0:6464::/96\n" in rendered["/etc/radvd.conf"]) is sends
+    assert " ipv6 nd " not in rendered["/etc/frr/frr.conf"]  # one RA source: radvd
 
 
 def test_a_fault_inside_a_run_leaves_the_journal_saying_failed(inventory: Path) -> None:

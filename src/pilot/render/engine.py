@@ -133,7 +133,9 @@ def _expression(directory: Path, source: str) -> Callable[..., Any]:
 
 def render_device(device: Device, platform: Platform) -> RenderedDevice:
     env = _environment(platform.directory, platform.can(UTF8))
-    context = {"device": device, "stage": device.stage}
+    # `platform` too: a template or a `when` may depend on who does what on the platform (its RAs come
+    # from FRR itself or from radvd beside it: platform.ra_daemon).
+    context = {"device": device, "stage": device.stage, "platform": platform}
     files: list[RenderedFile] = []
     for artifact in platform.artifacts:
         if not _true(platform, artifact.when, context, device, artifact.name):

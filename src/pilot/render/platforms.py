@@ -36,7 +36,8 @@ class ArtifactDef(_Strict):
     mode: str = Field(default="0644", pattern=r"^0[0-7]{3}$")
     # What the device does when the file changes: a reload hook run by the device agent, and the service
     # that must be restarted to read it.
-    hook: str | None = Field(default=None, pattern=r"^(sysctl|ifupdown|nft|frr-reload)$")
+    # `reload`: the service reads the file again when told to (SIGHUP), without a restart.
+    hook: str | None = Field(default=None, pattern=r"^(sysctl|ifupdown|nft|frr-reload|reload)$")
     service: str | None = None
 
 
@@ -51,7 +52,11 @@ class ServiceDef(_Strict):
 class PlatformDef(_Strict):
     platform: str
     description: str
-    capabilities: dict[str, bool] = Field(default_factory=dict)
+    capabilities: dict[str, bool] = Field(default_factory=dict)  # what the platform can do on its own
+    # Daemons that run beside the platform, each with the capabilities it adds (isc-dhcp-relay, radvd).
+    companions: dict[str, dict[str, bool]] = Field(default_factory=dict)
+    # Who sends the Router Advertisements: a companion's name, or None for the platform itself.
+    ra_daemon: str | None = None
     artifacts: list[ArtifactDef]
     services: list[ServiceDef] = Field(default_factory=list)
 
@@ -64,9 +69,18 @@ class Platform:
     capabilities: dict[str, bool]
     artifacts: tuple[ArtifactDef, ...]
     services: tuple[ServiceDef, ...] = field(default=())
+    companions: dict[str, dict[str, bool]] = field(default_factory=dict)
+    ra_daemon: str | None = None
 
     def can(self, capability: str) -> bool:
-        return self.capabilities.get(capability, False)
+        """The platform can, on its own or through a daemon beside it (FRR 8.4 sends PREF64 with radvd)."""
+        return self.provided_by(capability) is not None
+
+    def provided_by(self, capability: str) -> str | None:
+        """Who gives the platform a capability: its own name, a companion's, or None when nobody does."""
+        if self.capabilities.get(capability, False):
+            return self.name
+        return next((name for name, adds in self.companions.items() if adds.get(capability, False)), None)
 
 
 def templates_dir(explicit: Path | None = None) -> Path:
@@ -102,6 +116,12 @@ def load_platform(directory: Path, name: str) -> Platform:
     d = yamlsrc.validate(src, PlatformDef)
     if d.platform != name:
         raise src.error(("platform",), f"platform '{d.platform}' in the folder of '{name}'", f"write platform: {name}")
+    if d.ra_daemon is not None and d.ra_daemon not in d.companions:
+        raise src.error(
+            ("ra_daemon",),
+            f"ra_daemon '{d.ra_daemon}' is not one of the platform's companions",
+            "list it under companions, or remove ra_daemon (the platform sends its RAs itself)",
+        )
     for n, artifact in enumerate(d.artifacts):
         if not (directory / name / artifact.template).exists():
             raise src.error(
@@ -110,7 +130,14 @@ def load_platform(directory: Path, name: str) -> Platform:
                 f"add {directory / name / artifact.template}",
             )
     return Platform(
-        d.platform, directory / name, d.description, dict(d.capabilities), tuple(d.artifacts), tuple(d.services)
+        d.platform,
+        directory / name,
+        d.description,
+        dict(d.capabilities),
+        tuple(d.artifacts),
+        tuple(d.services),
+        {k: dict(v) for k, v in d.companions.items()},
+        d.ra_daemon,
     )
 
 
@@ -119,5 +146,10 @@ def capability_table(directory: Path) -> dict[str, dict[str, Any]]:
     out = {}
     for path in sorted(directory.glob("*/platform.yml")):
         platform = load_platform(directory, path.parent.name)
-        out[platform.name] = {"description": platform.description, **platform.capabilities}
+        out[platform.name] = {
+            "description": platform.description,
+            **platform.capabilities,
+            "companions": platform.companions,
+            "ra_daemon": platform.ra_daemon,
+        }
     return out

@@ -1,5 +1,5 @@
-"""Check rendered files with each tool's own offline validator (vtysh -C, kea-dhcp4 -t, unbound-checkconf,
-nft -c, nginx -t, ifup --no-act, tayga --mktun).
+"""Check rendered files with each tool's own offline validator (vtysh -C, radvd --configtest, kea-dhcp4 -t,
+unbound-checkconf, nft -c, nginx -t, ifup --no-act, tayga --mktun).
 
 Several validators look at the machine as well as the file (Kea wants its interfaces to exist, nginx
 and unbound follow paths under /etc, nft talks to the kernel), so each device is checked in a scratch
@@ -37,6 +37,8 @@ class Issue:
 # validator name -> (command for a file at `path`, the binary it needs)
 COMMANDS: dict[str, tuple[Callable[[str], list[str]], str]] = {
     "frr": (lambda path: ["vtysh", "-C", "-f", path], "vtysh"),
+    # radvd < 2.20 rejects `nat64prefix` here: a machine with an older radvd says so at render time.
+    "radvd": (lambda path: ["radvd", "--configtest", "--config", path], "radvd"),
     "kea-dhcp4": (lambda path: ["kea-dhcp4", "-t", path], "kea-dhcp4"),
     "kea-dhcp6": (lambda path: ["kea-dhcp6", "-t", path], "kea-dhcp6"),
     "unbound": (lambda path: ["unbound-checkconf", path], "unbound-checkconf"),
@@ -49,7 +51,7 @@ COMMANDS: dict[str, tuple[Callable[[str], list[str]], str]] = {
 
 # Validators that read the file and nothing else: run straight on a copy, no sandbox to build (the
 # sandbox costs more than vtysh -C itself, and a province has far more routers than servers).
-FILE_ONLY = {"frr"}
+FILE_ONLY = {"frr", "radvd"}
 
 
 def missing_validators(devices: Sequence[RenderedDevice]) -> list[str]:

@@ -138,6 +138,11 @@ class Router:
     relays: tuple[DhcpRelay, ...] = ()
     serves_segments: bool = False  # a gateway of the province's segments (so it may relay DHCP)
 
+    @property
+    def advertising(self) -> tuple[Interface, ...]:
+        """The interfaces this router sends Router Advertisements on at this stage."""
+        return tuple(i for i in self.interfaces if i.ra is not None)
+
     def relay(self, version: int) -> DhcpRelay | None:
         return next((r for r in self.relays if r.version == version), None)
 

@@ -4,7 +4,7 @@ Each check looks at the network the way a user or an engineer would (rdisc6 on a
 exchange, dig, curl through NAT64, vtysh on a router, a rogue RA sent from a host port) and says what it
 expected and what it saw. Which checks a stage gets follows from the stage's flags and the intent, never
 from a list of node names: pc1 is "the client that honours option 108", legacy1 "the IPv4-only client".
-The probes live beside this module: routing, clients, dhcp, fhs (first-hop security).
+The probes live beside this module: routing, clients, dhcp, fhs (first-hop security), ra (PREF64).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pilot.stages.sitemap import StageMap, site_of
 from pilot.verify.clients import client_checks, legacy_checks
 from pilot.verify.fhs import first_hop_security
 from pilot.verify.model import Check, Shell
+from pilot.verify.ra import pref64_check
 from pilot.verify.routing import interior_routing, routing
 
 __all__ = ["build_pack", "interior_routing"]
@@ -46,14 +47,15 @@ def _site_checks(
     legacy = clients.get("legacy")
     if legacy and (seg := intent.segment_of_host(legacy)):
         checks += legacy_checks(plan, legacy, seg)
-    if stage.pref64:
-        reason = (
-            None
-            if pref64_capable
-            else "the routers' platform cannot send the PREF64 option (FRR < 10.4): hosts learn the prefix through DNS64 (RFC 7050)"
-        )
+    # PREF64 from the client that honours option 108 (the one a CLAT would serve): there from ipv6-mostly
+    # on where the routers' platform can send it, absent before.
+    ra_client = clients.get("option108") or clients.get("dual")
+    if stage.pref64 and not pref64_capable:
+        reason = "the routers' platform cannot send the PREF64 option (FRR < 10.4 without radvd >= 2.20): hosts learn the prefix through DNS64 (RFC 7050)"
         name = "pref64" if site == "-" else f"pref64 {site}"
         checks.append(Check(name, "-", f"RA carries PREF64 {plan.nat64_prefix}", _noop, skip=reason))
+    elif stage.router_advertisements and ra_client and (check := pref64_check(intent, plan, stage, ra_client)):
+        checks.append(check)
     rogue, victim = clients.get("rogue"), clients.get("option108") or clients.get("dual")
     if stage.first_hop_security and rogue and victim:
         checks += first_hop_security(intent, rogue, victim, clients.get("dual") or victim)

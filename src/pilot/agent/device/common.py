@@ -27,7 +27,7 @@ PIDS = ROOT + "/run/pilot"
 LOGS = ROOT + "/var/log/pilot"
 FRR_RELOAD = (ROOT and os.environ.get("PILOT_AGENT_FRR_RELOAD")) or "/usr/lib/frr/frr-reload.py"
 SYSTEMD = os.path.isdir("/run/systemd/system") and not ROOT
-HOOK_ORDER = ("sysctl", "ifupdown", "nft", "frr-reload")
+HOOK_ORDER = ("sysctl", "ifupdown", "nft", "frr-reload", "reload")
 SETTLE = 3.0  # seconds a repaired kernel state may take to show (zebra installs addresses asynchronously)
 
 

@@ -44,6 +44,9 @@ FOREGROUND = {
     "isc-dhcp-relay": _relay4,
     "isc-dhcp-relay6": _relay6,
     "dhcpcd": lambda: ["dhcpcd", "-B", "-f", "/etc/dhcpcd.conf"],
+    # Logs to standard error (the agent's log file): a node has no syslog. Its own pid file lives in the
+    # node's private /run.
+    "radvd": lambda: ["radvd", "--nodaemon", "--config", "/etc/radvd.conf", "--logmethod", "stderr"],
 }
 SERVICE_DIRS = ("/run/kea", "/run/lock/kea", "/var/log/kea", "/var/lib/kea", "/var/lib/tayga", "/run/dhcpcd")
 
@@ -127,6 +130,19 @@ def confirm_started(names):
         if not running(name):
             tail = (read(os.path.join(LOGS, name + ".log")) or "").strip().splitlines()[-2:]
             raise Failed("{} did not stay up: {}".format(name, " | ".join(tail)))
+
+
+def reload(name):
+    """Tell a running service to read its configuration again (SIGHUP), without a restart: radvd keeps
+    sending, where a restart would first send an RA with router lifetime 0."""
+    if SYSTEMD:
+        unit = name if _unit_exists(name) else "pilot-" + name
+        run(["systemctl", "kill", "--kill-whom=main", "--signal=HUP", unit])
+        return
+    pid = _pid(name)
+    if pid is None:
+        raise Failed(name + " is not running: nothing to reload")
+    os.kill(pid, signal.SIGHUP)
 
 
 def stop(name):

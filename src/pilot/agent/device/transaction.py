@@ -24,10 +24,10 @@ from pilot.agent.device.common import (
     write_atomic,
 )
 from pilot.agent.device.live import repair_kernel
-from pilot.agent.device.services import confirm_started, running, start, stop
+from pilot.agent.device.services import confirm_started, reload, running, start, stop
 from pilot.agent.device.state import assess, capture, differences, live_drift
 
-RELOADED = {"frr-reload"}  # hooks that apply a file to its running service without a restart
+RELOADED = {"frr-reload", "reload"}  # hooks that apply a file to its running service without a restart
 
 
 def hook_before(hook, path, old_copy):
@@ -35,8 +35,12 @@ def hook_before(hook, path, old_copy):
         run(["ifdown", "-i", old_copy, "-a", "--force"], check=False)
 
 
-def hook_after(hook, path, text):
+def hook_after(hook, path, text, service=None):
     if text is None:
+        return
+    if hook == "reload":
+        if service and running(service):  # a service not running yet reads the file when it starts
+            reload(service)
         return
     path = on_device(path)  # the file as written (under PILOT_AGENT_ROOT in unit tests)
     if hook == "sysctl":
@@ -89,7 +93,7 @@ def _transaction(bundle, restoring=False):
         for hook in HOOK_ORDER:
             for f in changed + [f for f in rerun if f not in changed]:
                 if f.get("hook") == hook:
-                    hook_after(hook, f["path"], f["text"])
+                    hook_after(hook, f["path"], f["text"], f.get("service"))
                     if hook == "frr-reload" and f["text"] is not None and read(f["path"]) != f["text"]:
                         # frr-reload.py ends with `write`, which saves the running configuration over
                         # frr.conf: the file stays as pilot rendered it.
