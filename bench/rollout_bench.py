@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PILOT = str(ROOT / ".venv" / "bin" / "pilot")
+# The pilot beside the Python running the bench (.venv/bin/python: .venv/bin/pilot), so a git worktree run
+# with the shared venv and PYTHONPATH=src benchmarks its own sources.
+PILOT = str(Path(sys.executable).parent / "pilot")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from province import generate  # noqa: E402
