@@ -49,14 +49,14 @@ class Lab:
         addresses = json.loads(self.sh(node, "ip -j addr show dev eth1 scope global") or "[]")
         held = sorted(a["local"] + "/" + str(a["prefixlen"]) for i in addresses for a in i.get("addr_info", []))
         ra = self.sh(node, "rdisc6 -1 -r 3 -w 1000 eth1")
-        return {
-            "addresses": held,
-            "default4": self.sh(node, "ip -4 route show default").strip(),
-            "ra": sorted(line.split(":", 1)[0].strip() + ":" + line.split(":", 1)[1].split("(")[0].strip()
-                         for line in ra.splitlines() if ":" in line and not line.startswith(("Soliciting", "Hop limit",
-                         " Valid time", " Pref. time", "Router lifetime", "Reachable", "Retransmit", "from",
-                         "Source link-layer")))  # fmt: skip
-        }
+        # What the RA says, lifetimes aside (they count down).
+        kept = ("Prefix", "Recursive DNS server", "DNS search list", "Stateful address conf.", "Stateful other conf.")
+        fields = sorted(
+            f"{key.strip()}={value.split('(')[0].strip()}"
+            for key, _, value in (line.partition(":") for line in ra.splitlines())
+            if key.strip() in kept
+        )
+        return {"addresses": held, "default4": self.sh(node, "ip -4 route show default").strip(), "ra": fields}
 
 
 @pytest.fixture(scope="module")

@@ -179,7 +179,9 @@ def test_a_site_move_needs_the_other_sites_stages(inventory: Path) -> None:
 def test_a_limit_that_would_leave_a_site_half_moved_is_refused_before_anything_is_pushed(inventory: Path) -> None:
     assert rollout(inventory).apply(get_stage("dual-stack")).state == "applied"
     before = {n: dict(d.files) for n, d in MockDriver.devices.items()}
-    with pytest.raises(PilotError, match=r"--limit dost-rtr would leave dost/hq half-moved: core, dhcp, .* must change"):
+    with pytest.raises(
+        PilotError, match=r"--limit dost-rtr would leave dost/hq half-moved: core, dhcp, .* must change"
+    ):
         rollout(inventory, limit="dost-rtr").apply(get_stage("ipv6-mostly"), sites=[DOST])
     with pytest.raises(PilotError, match=r"would leave the province \(dual-stack\) half-moved"):
         rollout(inventory, limit="dost-rtr").apply(get_stage("ipv6-mostly"))
