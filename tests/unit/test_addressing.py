@@ -413,7 +413,7 @@ def test_check_exits_1_until_the_record_holds_everything(
     assert not record.exists(), "--check changes nothing"
 
     assert run(monkeypatch, *addresses_argv(record)) == 0
-    assert "recorded 35 new allocations" in capsys.readouterr().err
+    assert "recorded 37 new allocations" in capsys.readouterr().err
     assert record.read_text() == fresh_plan().record.to_text()
 
     assert run(monkeypatch, *addresses_argv(record, "--check")) == 0
@@ -501,7 +501,7 @@ def test_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert run(monkeypatch, *addresses_argv(record, "--json")) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["province"] == "2001:db8::/32" and data["nat64_prefix"] == "2001:db8:0:6464::/96"
-    assert len(data["new"]) == 35 and data["notes"] == []
+    assert len(data["new"]) == 37 and data["notes"] == []
     rows = {(r["kind"], r["name"]): r for r in data["prefixes"]}
     assert rows[("nat64", "prefix")]["prefix"] == "2001:db8:0:6464::/96"
     assert rows[("nat64", "pool")]["is_pool"] is True

@@ -102,7 +102,7 @@ PACKS = {
         *OSPF46,
         *ROUTING46,
         *_names(
-            "addressing dhcpv4-offer dhcpv6-offer dhcpv4 portal-ipv4 internet-ipv4 ra slaac dhcpv6 portal-ipv6",
+            "addressing dhcpv4-offer dhcpv6-offer dhcpv4 portal-ipv4 internet-ipv4 ra slaac dhcpv6 portal-ipv6 no-dns64",
             "pc1",
             "pc2",
         ),

@@ -31,6 +31,10 @@ LINK_COUNT = 0x1000
 LINK_RANGE_BITS = 12  # LINK_COUNT /64s: the router links' /52
 NAT64_HEXTET = 0x6464
 STATIC_HOST_BASE = 0x10  # static hosts on a segment: ::10, ::11, ... (::1 is the gateway)
+# The DNS64 resolver's own addresses, on the DNS64 host: recorded as a host of its segment under this
+# name (no node can be called so). Sites at ipv6-mostly and later are told to use it; the others keep the
+# host's plain resolver, so a site's clients see DNS64 only once their own site needs it.
+RESOLVER64 = "@dns64"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class Plan:
     exchange4: IPv4Network
     exchange6: IPv6Network
     exchange_hosts: Mapping[str, HostAddr]
+    resolver64: HostAddr | None = None  # the DNS64 resolver's addresses (RESOLVER64), on the DNS64 host
     new: tuple[str, ...] = ()  # "kind key prefix" of allocations made now, not yet in the record
     notes: tuple[str, ...] = ()
     record: Record = field(default_factory=Record)
@@ -272,11 +277,12 @@ class _Planner:
         got4 = self._ipv4(pool4, requests4)
 
         segments: dict[str, SegmentPlan] = {}
+        resolver64 = None
         for seg in intent.segments:
             net4 = as_v4(got4[("segment4", seg.key)]) if ("segment4", seg.key) in got4 else None
-            segments[seg.key] = SegmentPlan(
-                seg.key, segments6[seg.key], net4, self._static_hosts(seg, segments6[seg.key], net4)
-            )
+            static = dict(self._static_hosts(seg, segments6[seg.key], net4))
+            resolver64 = static.pop(RESOLVER64, resolver64)
+            segments[seg.key] = SegmentPlan(seg.key, segments6[seg.key], net4, static)
         loopbacks = {
             r: HostAddr(
                 IPv4Interface(f"{got4[('loopback4', r)].network_address}/32") if ("loopback4", r) in got4 else None,
@@ -306,6 +312,7 @@ class _Planner:
             exchange4=exchange4,
             exchange6=exchange6,
             exchange_hosts=exchange_hosts,
+            resolver64=resolver64,
             new=tuple(self.new),
             notes=tuple(self.notes),
             record=self.record,
@@ -373,6 +380,8 @@ class _Planner:
     def _static_hosts(self, seg: Segment, net6: IPv6Network, net4: IPv4Network | None) -> dict[str, HostAddr]:
         topo = self.intent.topology
         hosts = [a.host for a in seg.hosts if topo.node(a.host).role is Role.SERVICE]
+        if self.intent.services.dns64 in hosts:
+            hosts.append(RESOLVER64)
         out = {}
         host6 = self._indexed(
             "host6", [f"{seg.key}/{h}" for h in hosts], net6, STATIC_HOST_BASE, 0xFF0, 128, "static host"
@@ -508,6 +517,8 @@ class _Planner:
         for seg in i.segments:
             used |= {("segment6", seg.key), ("segment4", seg.key)}
             used |= {(k, f"{seg.key}/{a.host}") for a in seg.hosts for k in ("host4", "host6")}
+            if any(a.host == i.services.dns64 for a in seg.hosts):
+                used |= {(k, f"{seg.key}/{RESOLVER64}") for k in ("host4", "host6")}
         used |= {(k, r) for r in i.routers for k in ("loopback6", "loopback4")}
         used |= {(k, lk.key) for lk in i.router_links for k in ("link6", "link4")}
         for op in i.internet.operators:

@@ -41,7 +41,8 @@ def expected_state(device: Device) -> dict[str, Any] | None:
     links = {}
     routes: list[dict[str, Any]] = []
     for i in host.interfaces:
-        links[i.name] = {"up": True, "addresses": [str(a) for a in (i.ipv4, i.ipv6) if a is not None]}
+        own = [str(a) for a in (i.ipv4, i.ipv6) if a is not None]
+        links[i.name] = {"up": True, "addresses": own + [str(a) for a in i.extra]}
         for gateway, address in ((i.gateway4, i.ipv4), (i.gateway6, i.ipv6)):
             if gateway is not None and address is not None:  # ifupdown sets a gateway with its address
                 routes.append({"dst": "default", "via": str(gateway), "dev": i.name})

@@ -52,15 +52,23 @@ class Context:
             return self.plan.exchange_hosts[node]
         raise KeyError(node)
 
-    def dns4(self) -> IPv4Address:
-        addr = self.host_addr(self.intent.services.dns64).ipv4
+    def dns4(self, seg: Segment | None = None) -> IPv4Address:
+        """The resolver a segment is told about over IPv4 (None: the plain one, for the servers themselves)."""
+        addr = self._resolver(seg).ipv4 or self._resolver(None).ipv4
         assert addr is not None
         return addr.ip
 
-    def dns6(self) -> IPv6Address:
-        addr = self.host_addr(self.intent.services.dns64).ipv6
+    def dns6(self, seg: Segment | None = None) -> IPv6Address:
+        addr = self._resolver(seg).ipv6 or self._resolver(None).ipv6
         assert addr is not None
         return addr.ip
+
+    def _resolver(self, seg: Segment | None) -> HostAddr:
+        """DNS64 for the segments of sites at a stage with NAT64, the plain resolver for the others: a site
+        sees synthesized AAAA records only once it needs them, whatever stage the other sites are at."""
+        if seg is not None and self.at(seg).nat64 and self.plan.resolver64 is not None:
+            return self.plan.resolver64
+        return self.host_addr(self.intent.services.dns64)
 
     def serving(self, segments: list[Segment]) -> tuple[Stage, tuple[str, ...]]:
         """The stage of a device serving `segments` (the highest of their sites', the province-wide one

@@ -56,12 +56,15 @@ def service_host(ctx: Context, name: str) -> Device:
     attachment = next(a for a in seg.hosts if a.host == name)
     sp = ctx.plan.segments[seg.key]
     addr = sp.hosts[name]
+    resolver64 = ctx.plan.resolver64 if name == intent.services.dns64 and stage.nat64 else None
+    extra = () if resolver64 is None else tuple(a for a in (resolver64.ipv4, resolver64.ipv6) if a is not None)
     iface = HostInterface(
         attachment.interface,
         ipv4=addr.ipv4,
         ipv6=addr.ipv6 if stage.ipv6 else None,
         gateway4=sp.gateway4.ip if sp.gateway4 else None,
         gateway6=sp.gateway6.ip if stage.ipv6 else None,
+        extra=extra,
     )
     nameservers: list[IPv4Address | IPv6Address] = [ctx.dns6()] if stage.ipv6 else []
     nameservers.append(ctx.dns4())
@@ -133,7 +136,11 @@ def _dns(ctx: Context, iface: HostInterface) -> DnsService:
     if iface.ipv6:
         listen.append(iface.ipv6.ip)
     allow = (plan.province4, plan.province6, intent.internet.ipv4)
-    return DnsService(tuple(listen), allow, zones, plan.nat64_prefix if stage.nat64 else None)
+    # DNS64 is a resolver of its own (a second unbound on its own addresses, in front of the plain one),
+    # told only to the sites at a stage with NAT64: the others keep answers without synthesis.
+    dns64 = stage.nat64 and plan.resolver64 is not None
+    dns64_listen = tuple(a.ip for a in iface.extra) if dns64 else ()
+    return DnsService(tuple(listen), allow, zones, plan.nat64_prefix if dns64 else None, dns64_listen)
 
 
 def _zone(name: str, primary: str, records: tuple[DnsRecord, ...]) -> Zone:
@@ -149,12 +156,14 @@ def _dhcp(ctx: Context, iface: HostInterface) -> DhcpService:
         sp = plan.segments[seg.key]
         if ctx.dhcp4(seg) and sp.ipv4 is not None and sp.pool4 is not None and sp.gateway4 is not None:
             wait = intent.province.v6only_wait if ctx.at(seg).option108 and seg.is_user else None
+            dns4 = (ctx.dns4(seg),) if ctx.dns4(seg) != ctx.dns4() else ()
             subnets4.append(
-                Dhcp4Subnet(stable_id(seg.key), seg.key, sp.ipv4, sp.pool4, sp.gateway4.ip, wait, seg.titles)
+                Dhcp4Subnet(stable_id(seg.key), seg.key, sp.ipv4, sp.pool4, sp.gateway4.ip, wait, seg.titles, dns4)
             )
         if ctx.dhcp6(seg):
             pool = sp.pool6 if seg.dhcpv6 is Dhcpv6.STATEFUL else None
-            subnets6.append(Dhcp6Subnet(stable_id(seg.key), seg.key, sp.ipv6, pool, seg.titles))
+            dns6 = (ctx.dns6(seg),) if ctx.dns6(seg) != ctx.dns6() else ()
+            subnets6.append(Dhcp6Subnet(stable_id(seg.key), seg.key, sp.ipv6, pool, seg.titles, dns6))
     return DhcpService(
         interface=iface.name,
         unicast6=iface.ipv6.ip if iface.ipv6 else None,

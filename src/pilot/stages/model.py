@@ -176,6 +176,7 @@ class HostInterface:
     gateway4: IPv4Address | None = None
     gateway6: IPv6Address | None = None
     ipv6_disabled: bool = False  # an IPv4-only host
+    extra: tuple[IPv4Interface | IPv6Interface, ...] = ()  # more addresses of its own (the DNS64 resolver's)
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,8 @@ class DnsService:
     listen: tuple[IPAddress, ...]
     allow: tuple[IPv4Network | IPv6Network, ...]
     zones: tuple[Zone, ...]
-    dns64_prefix: IPv6Network | None
+    dns64_prefix: IPv6Network | None  # the DNS64 resolver runs (a second unbound) when set
+    dns64_listen: tuple[IPAddress, ...] = ()  # the DNS64 resolver's addresses
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ class Dhcp4Subnet:
     router: IPv4Address
     v6only_wait: int | None = None  # option 108 on this subnet
     title: str = ""  # human text: the segment's titles
+    dns: tuple[IPv4Address, ...] = ()  # the subnet's own resolvers (the DNS64 one); () the server's
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class Dhcp6Subnet:
     subnet: IPv6Network
     pool: tuple[IPv6Address, IPv6Address] | None = None  # stateful segments only
     title: str = ""  # human text: the segment's titles
+    dns: tuple[IPv6Address, ...] = ()  # the subnet's own resolvers (the DNS64 one); () the server's
 
 
 @dataclass(frozen=True)

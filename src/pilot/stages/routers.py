@@ -151,7 +151,7 @@ def _segment_interface(ctx: Context, seg: Segment, platform: str, area: str) -> 
         ra = RouterAdvert(
             interval=ctx.intent.province.ra_interval,
             prefixes=(RaPrefix(sp.ipv6, autonomous=seg.purpose is not Purpose.SERVERS),),
-            rdnss=(ctx.dns6(),),
+            rdnss=(ctx.dns6(seg),),
             dnssl=(ctx.intent.province.domain,),
             managed=ctx.dhcp6(seg) and seg.dhcpv6 is Dhcpv6.STATEFUL,
             other=ctx.dhcp6(seg),

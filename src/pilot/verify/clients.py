@@ -41,7 +41,7 @@ def client_checks(intent: Intent, plan: Plan, stage: Stage, role: str, name: str
     ]
     if role == "rogue":
         return checks
-    dns6 = [str(_dns6(intent, plan))] if stage.ipv6 else []
+    dns6 = [str(_dns6(intent, plan, stage))] if stage.ipv6 else []
     checks += dhcp_checks(intent, plan, stage, name, seg, iface, v4=True, v6=uses_v6, dns=dns6)
     if role == "legacy":
         return checks
@@ -50,7 +50,10 @@ def client_checks(intent: Intent, plan: Plan, stage: Stage, role: str, name: str
     return checks
 
 
-def _dns6(intent: Intent, plan: Plan) -> IPv6Address:
+def _dns6(intent: Intent, plan: Plan, stage: Stage) -> IPv6Address:
+    """The resolver a segment at `stage` is told about: the DNS64 one from a stage with NAT64 on."""
+    if stage.nat64 and plan.resolver64 is not None and plan.resolver64.ipv6 is not None:
+        return plan.resolver64.ipv6.ip
     seg = intent.segment_of_host(intent.services.dns64)
     assert seg is not None  # the intent loader puts every service on a segment
     address = plan.segments[seg.key].hosts[intent.services.dns64].ipv6
@@ -119,6 +122,10 @@ def _ipv6_checks(intent: Intent, plan: Plan, stage: Stage, name: str, seg: Segme
             expected = f"http://{site}.{domain}/ over IPv6 through NAT64 ({plan.nat64_prefix})"
             probe = _http(6, f"{site}.{domain}", None, within=plan.nat64_prefix)
             checks.append(Check(f"nat64 {name}", name, expected, probe))
+    elif stage.ipv6:
+        # Not yet: a site before ipv6-mostly asks a resolver without DNS64, whatever the other sites do.
+        expected = "no AAAA for ipv4only.arpa (no DNS64 before ipv6-mostly)"
+        checks.append(Check(f"no-dns64 {name}", name, expected, _dns64([])))
     return checks
 
 

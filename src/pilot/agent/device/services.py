@@ -37,6 +37,7 @@ def _relay6():
 KEA_ENV = {"KEA_PIDFILE_DIR": "/run/kea", "KEA_LOCKFILE_DIR": "/run/lock/kea"}
 FOREGROUND = {
     "unbound": lambda: ["unbound", "-d", "-c", "/etc/unbound/unbound.conf"],
+    "unbound-dns64": lambda: ["unbound", "-d", "-c", "/etc/unbound/unbound-dns64.conf"],
     "nginx": lambda: ["nginx", "-g", "daemon off;"],
     "kea-dhcp4-server": lambda: ["kea-dhcp4", "-c", "/etc/kea/kea-dhcp4.conf"],
     "kea-dhcp6-server": lambda: ["kea-dhcp6", "-c", "/etc/kea/kea-dhcp6.conf"],
