@@ -75,7 +75,9 @@ def verdict(stage: str, name: str, shell: FakeShell) -> tuple[bool, str]:
 
 # -- which checks each stage gets ---------------------------------------------------------------------
 
-OSPF, OSPF46 = ["ospf core~dost-rtr"], ["ospf core~dost-rtr", "ospf6 core~dost-rtr"]
+AGENCY_ROUTERS = ("dost-rtr", "soyte-rtr")  # each agency's router, linked to core
+OSPF = [f"ospf core~{rtr}" for rtr in AGENCY_ROUTERS]
+OSPF46 = [f"{kind} core~{rtr}" for rtr in AGENCY_ROUTERS for kind in ("ospf", "ospf6")]
 ROUTING4 = [f"{kind}-ipv4 core~{isp}" for isp in ("isp1", "isp2") for kind in ("bgp", "bgp-export")]
 ROUTING46 = [
     f"{kind}-{family} core~{isp}"
