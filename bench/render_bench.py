@@ -62,7 +62,7 @@ def main() -> None:
     print(f"pilot render, {os.cpu_count()} CPUs, median of {args.runs} runs per line")
     with tempfile.TemporaryDirectory(prefix="pilot-bench-") as tmp:
         out = Path(tmp) / "out"
-        print("the pilot (14 devices):")
+        print("the pilot (18 devices):")
         series(
             "without validators",
             {s: [PILOT, "render", "-s", s, "-o", str(out), "--no-validate"] for s in STAGES},

@@ -16,7 +16,7 @@ import yaml
 
 from testroot import PILOT_NODES, ROOT
 
-ROUTERS = ("isp1", "isp2", "core", "dost-rtr")
+ROUTERS = ("isp1", "isp2", "core", "dost-rtr", "soyte-rtr")
 
 
 def write_inventory(directory: Path) -> Path:

@@ -21,4 +21,8 @@ PILOT_NODES = [
     "pc2",
     "legacy1",
     "rogue1",
+    "soyte-rtr",
+    "soyte-sw",
+    "soyte-pc1",
+    "soyte-pc2",
 ]

@@ -28,9 +28,9 @@ def test_up_then_down_leaves_no_namespace_holder_daemon_veth_bridge_mount_or_fil
     assert result.returncode == 0, result.stderr
     data = status(name)
     pids = [n["pid"] for n in data["nodes"]] + [d["pid"] for n in data["nodes"] for d in n["daemons"]]
-    assert len(pids) >= 14 + 14 + 4 * 6  # holders, every sshd, FRR on four routers
+    assert len(pids) >= 18 + 18 + 5 * 6  # holders, every sshd, FRR on five routers
     before = footprint(name)
-    assert before["netns"] and before["root_link"] and before["files"] and len(before["holders"]) == 14
+    assert before["netns"] and before["root_link"] and before["files"] and len(before["holders"]) == 18
     down = pilot("lab", "down", "--name", name, "--json")
     assert down.returncode == 0, down.stderr
     assert json.loads(down.stdout)[0]["name"] == name

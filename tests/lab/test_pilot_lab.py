@@ -81,7 +81,7 @@ def test_nodes_have_private_files(pilot_lab: str) -> None:
 
 
 def test_routers_run_frr_with_an_empty_config(pilot_lab: str) -> None:
-    for router in ("isp1", "isp2", "core", "dost-rtr"):
+    for router in ("isp1", "isp2", "core", "dost-rtr", "soyte-rtr"):
         result = lab_exec(pilot_lab, router, "vtysh", "-c", "show running-config")
         assert result.returncode == 0, result.stderr
         assert f"hostname {router}" in result.stdout
@@ -97,6 +97,7 @@ def test_kernel_settings_per_role(pilot_lab: str) -> None:
     assert read("core", "net.ipv4.ip_forward") == "1"
     assert read("pc1", "net.ipv6.conf.all.forwarding") == "0"
     assert read("dost-sw", "net.ipv6.conf.eth2.accept_ra") == "0"
+    assert read("soyte-sw", "net.ipv6.conf.eth2.accept_ra") == "0"
     for node in SHELL_NODES:
         assert read(node, "net.ipv6.conf.eth0.accept_ra") == "0", node
 
@@ -128,7 +129,7 @@ def test_links_are_wired_as_in_the_file(pilot_lab: str) -> None:
             segments.setdefault(b.node, []).append((a.node, a.interface))
             continue
         eventually(lambda a=a, b=b: _pings(pilot_lab, a.node, a.interface, b.node, b.interface), what=f"{a} -> {b}")
-    assert sorted(segments) == ["dc", "dost-sw", "inet"]
+    assert sorted(segments) == ["dc", "dost-sw", "inet", "soyte-sw"]
     for segment, ends in segments.items():
         (first_node, first_if), *others = ends
         for node, iface in others:
@@ -175,7 +176,7 @@ def test_nornir_inventory_drives_the_routers_over_netmiko(pilot_lab: str, tmp_pa
         logging={"enabled": False},
     )
     routers = nr.filter(filter_func=lambda h: h.has_parent_group("routers"))
-    assert sorted(routers.inventory.hosts) == ["core", "dost-rtr", "isp1", "isp2"]
+    assert sorted(routers.inventory.hosts) == ["core", "dost-rtr", "isp1", "isp2", "soyte-rtr"]
     results = routers.run(task=netmiko_send_command, command_string="vtysh -c 'show version'")
     for host, multi in results.items():
         assert not multi.failed, (host, multi.exception)

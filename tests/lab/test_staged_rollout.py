@@ -166,8 +166,10 @@ def test_wrong_credentials_are_refused_before_any_change(lab: Lab) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(wrong)], check=True)
     line = one_line_error(lab.run("apply", "--stage", "ipv4", "--yes", env={"PILOT_SSH_KEY": str(wrong)}))
     # Devices failing alike are named together: the routers (NAPALM), then the Ansible hosts.
-    assert "isp1, isp2, core, dost-rtr: authentication refused for user root" in line
-    assert "pc1, pc2, legacy1, rogue1: unreachable: Permission denied (publickey)" in line
+    assert "isp1, isp2, core, dost-rtr, soyte-rtr: authentication refused for user root" in line
+    assert (
+        "pc1, pc2, legacy1, rogue1, soyte-sw, soyte-pc1, soyte-pc2: unreachable: Permission denied (publickey)" in line
+    )
     assert "fix: check the credentials" in line
     assert changed_on_devices(lab) == []
 

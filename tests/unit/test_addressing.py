@@ -80,12 +80,14 @@ def test_pilot_segments_sites_and_nat64() -> None:
         "infrastructure/site0": IPv6Network("2001:db8::/48"),
         "data-centre/main": IPv6Network("2001:db8:100::/48"),  # agency 0x01, site 0
         "dost/hq": IPv6Network("2001:db8:1000::/48"),  # agency 0x10, site 0
+        "soyte/hq": IPv6Network("2001:db8:2000::/48"),  # agency 0x20, site 0
     }
     v6 = {key: seg.ipv6 for key, seg in plan.segments.items()}
     assert v6 == {
         "data-centre/main/servers": IPv6Network("2001:db8:100:2014::/64"),  # servers = 2, VLAN 20 = 0x014
         "dost/hq/users": IPv6Network("2001:db8:1000:100a::/64"),  # users = 1, VLAN 10 = 0x00a
         "dost/hq/printers": IPv6Network("2001:db8:1000:4028::/64"),  # iot = 4, VLAN 40 = 0x028
+        "soyte/hq/users": IPv6Network("2001:db8:2000:106e::/64"),  # users = 1, VLAN 110 = 0x06e
     }
     assert plan.nat64_prefix == IPv6Network("2001:db8:0:6464::/96")
     assert plan.segments["dost/hq/users"].gateway6.with_prefixlen == "2001:db8:1000:100a::1/64"
@@ -111,6 +113,8 @@ def test_pilot_router_link_loopbacks_and_static_hosts() -> None:
     assert (str(own), str(far), far_addr) == ("dost-rtr:eth1", "core:eth4", link.a)
     loop = {node: addr.ipv6.with_prefixlen for node, addr in plan.loopbacks.items() if addr.ipv6}
     assert loop["core"] == "2001:db8::1/128" and loop["dost-rtr"] == "2001:db8::2/128"  # …:0:0::/64
+    assert loop["soyte-rtr"] == "2001:db8::3/128"
+    assert plan.links["core:eth5~soyte-rtr:eth1"].reserved6 == IPv6Network("2001:db8:0:1001::/64")
     assert plan.router_id("core") == plan.loopbacks["core"].ipv4.ip  # type: ignore[union-attr]
     servers = plan.segments["data-centre/main/servers"]
     assert [str(h.ipv6.ip) for h in servers.hosts.values() if h.ipv6] == [
@@ -131,10 +135,16 @@ def test_pilot_ipv4_baseline() -> None:
     servers = plan.segments["data-centre/main/servers"]
     assert users is not None and users.prefixlen == 26  # 60 hosts + network + broadcast
     assert printers is not None and printers.prefixlen == 28  # 14 hosts
+    soyte = plan.segments["soyte/hq/users"].ipv4
+    assert soyte is not None and soyte.prefixlen == 27  # 28 hosts
     assert servers.ipv4 is not None and servers.ipv4.prefixlen == 28
     assert plan.nat64_pool.prefixlen == 28
-    v4 = [users, printers, servers.ipv4, plan.nat64_pool]
-    v4 += [addr.ipv4.network for node, addr in plan.loopbacks.items() if node in ("core", "dost-rtr") and addr.ipv4]
+    v4 = [users, printers, soyte, servers.ipv4, plan.nat64_pool]
+    v4 += [
+        addr.ipv4.network
+        for node, addr in plan.loopbacks.items()
+        if node in ("core", "dost-rtr", "soyte-rtr") and addr.ipv4
+    ]
     assert all(p.subnet_of(province4) for p in v4)
     assert not any(a.overlaps(b) for n, a in enumerate(v4) for b in v4[n + 1 :])
     # Static hosts sit just above the gateway; the DHCPv4 pool stays clear of them.
@@ -218,11 +228,11 @@ def extra_topology(tmp_path: Path) -> Path:
     """The pilot topology plus three bridges on spare router ports (for new segments) and a web server."""
     data = yaml.safe_load(TOPOLOGY.read_text())
     nodes, links = data["topology"]["nodes"], data["topology"]["links"]
-    for bridge, port in (("br-branch", "dost-rtr:eth4"), ("br-guest", "dost-rtr:eth5"), ("br-health", "core:eth5")):
+    for bridge, port in (("br-branch", "dost-rtr:eth4"), ("br-guest", "dost-rtr:eth5"), ("br-edu", "core:eth6")):
         nodes[bridge] = {"kind": "bridge"}
         links.append({"endpoints": [port, f"{bridge}:{bridge}-gw"]})
     nodes["web2"] = {"group": "services"}
-    links.append({"endpoints": ["web2:eth1", "br-health:br-health-web2"]})
+    links.append({"endpoints": ["web2:eth1", "br-edu:br-edu-web2"]})
     path = tmp_path / "containerlab.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
@@ -243,8 +253,8 @@ def grow(data: dict[str, Any]) -> None:
     )
     data["agencies"].append(
         {
-            "name": "health",
-            "code": 0x20,
+            "name": "education",
+            "code": 0x30,
             "sites": [
                 {
                     "name": "hq",
@@ -254,7 +264,7 @@ def grow(data: dict[str, Any]) -> None:
                             "name": "servers",
                             "purpose": "servers",
                             "vlan": 20,
-                            "gateway": "core:eth5",
+                            "gateway": "core:eth6",
                             "hosts": ["web2"],
                             "ipv4_hosts": 6,
                         }
@@ -272,7 +282,9 @@ def test_growing_the_intent_renumbers_nothing(tmp_path: Path) -> None:
     old = {(kind, key): prefix for kind, key, prefix in load_record(saved).items()}
 
     intent = changed_intent(tmp_path, grow, extra_topology(tmp_path))
-    assert [lk.key for lk in intent.router_links] == ["core:eth4~dost-rtr:eth1"], "the change adds no router link"
+    assert [lk.key for lk in intent.router_links] == ["core:eth4~dost-rtr:eth1", "core:eth5~soyte-rtr:eth1"], (
+        "the change adds no router link"
+    )
     after = build_plan(intent, load_record(saved))
 
     now = {(kind, key): prefix for kind, key, prefix in after.record.items()}
@@ -288,9 +300,9 @@ def test_growing_the_intent_renumbers_nothing(tmp_path: Path) -> None:
     assert added[("segment6", "dost/hq/guests")] == IPv6Network("2001:db8:1000:6032::/64")
     assert added[("site6", "dost/branch")] == IPv6Network("2001:db8:1001::/48")
     assert added[("segment6", "dost/branch/users")] == IPv6Network("2001:db8:1001:100a::/64")
-    assert added[("site6", "health/hq")] == IPv6Network("2001:db8:2000::/48")
-    assert added[("segment6", "health/hq/servers")] == IPv6Network("2001:db8:2000:2014::/64")
-    assert added[("host6", "health/hq/servers/web2")] == IPv6Network("2001:db8:2000:2014::10/128")
+    assert added[("site6", "education/hq")] == IPv6Network("2001:db8:3000::/48")
+    assert added[("segment6", "education/hq/servers")] == IPv6Network("2001:db8:3000:2014::/64")
+    assert added[("host6", "education/hq/servers/web2")] == IPv6Network("2001:db8:3000:2014::10/128")
     assert ("segment4", "dost/hq/guests") not in added  # ipv4_hosts: 0, born IPv6-only
     assert added[("segment4", "dost/branch/users")].prefixlen == 27  # the default 30 hosts
     for (kind, key), prefix in added.items():
@@ -413,7 +425,7 @@ def test_check_exits_1_until_the_record_holds_everything(
     assert not record.exists(), "--check changes nothing"
 
     assert run(monkeypatch, *addresses_argv(record)) == 0
-    assert "recorded 37 new allocations" in capsys.readouterr().err
+    assert "recorded 44 new allocations" in capsys.readouterr().err
     assert record.read_text() == fresh_plan().record.to_text()
 
     assert run(monkeypatch, *addresses_argv(record, "--check")) == 0
@@ -501,7 +513,7 @@ def test_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert run(monkeypatch, *addresses_argv(record, "--json")) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["province"] == "2001:db8::/32" and data["nat64_prefix"] == "2001:db8:0:6464::/96"
-    assert len(data["new"]) == 37 and data["notes"] == []
+    assert len(data["new"]) == 44 and data["notes"] == []
     rows = {(r["kind"], r["name"]): r for r in data["prefixes"]}
     assert rows[("nat64", "prefix")]["prefix"] == "2001:db8:0:6464::/96"
     assert rows[("nat64", "pool")]["is_pool"] is True
@@ -548,12 +560,14 @@ def test_a_40_gives_a_44_per_agency(tmp_path: Path) -> None:
     def shrink(data: dict[str, Any]) -> None:
         data["province"]["ipv6"] = "2001:db8::/40"
         agency(data, "dost")["code"] = 0x2  # 4 bits for agencies now
+        agency(data, "soyte")["code"] = 0x3
         agency(data, "dost")["sites"].append({"name": "branch", "number": 15})
 
     plan = build_plan(changed_intent(tmp_path, shrink), Record())
     assert plan.sites["data-centre/main"] == IPv6Network("2001:db8:10::/48")
     assert plan.sites["dost/hq"] == IPv6Network("2001:db8:20::/48")
     assert plan.sites["dost/branch"] == IPv6Network("2001:db8:2f::/48")
+    assert plan.sites["soyte/hq"] == IPv6Network("2001:db8:30::/48")
     dost = IPv6Network("2001:db8:20::/44")  # the agency's /44: all its sites
     assert all(p.subnet_of(dost) for k, p in plan.sites.items() if k.startswith("dost/"))
     assert plan.segments["dost/hq/users"].ipv6 == IPv6Network("2001:db8:20:100a::/64")
@@ -564,6 +578,7 @@ def test_a_44_has_one_site_per_agency(tmp_path: Path) -> None:
     def shrink(data: dict[str, Any]) -> None:
         data["province"]["ipv6"] = "2001:db8::/44"
         agency(data, "dost")["code"] = 0x2
+        agency(data, "soyte")["code"] = 0x3
 
     plan = build_plan(changed_intent(tmp_path, shrink), Record())
     assert plan.sites["dost/hq"] == IPv6Network("2001:db8:2::/48")

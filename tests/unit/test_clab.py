@@ -88,7 +88,7 @@ def test_up_status_exec_down_with_a_recorded_runner(
     assert runner.calls[4][:2] == ["containerlab", "deploy"]
     core = next(n for n in status.nodes if n.name == "core")
     assert (core.state, core.mgmt_ipv6, core.container) == ("running", "3fff:172:20:20::3", "clab-dost-pilot-core")
-    assert len(status.nodes) == 14
+    assert len(status.nodes) == 18
     argv, _ = clab.exec_argv("dost-pilot", "pc1", ["ip", "-br", "a"])
     assert argv == ["docker", "exec", "-i", "clab-dost-pilot-pc1", "ip", "-br", "a"]
     report = clab.down("dost-pilot")

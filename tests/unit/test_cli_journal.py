@@ -100,7 +100,7 @@ def test_apply_resume_refuses_another_stage_and_resumes_without_one(
     code, out, err = run(monkeypatch, capsys, "apply", "--resume", "--yes", "-I", str(inventory), "--json")
     assert code == 0, err
     report = json.loads(out)
-    assert (report["state"], report["stage"], len(report["devices"])) == ("applied", "dual-stack", 14)
+    assert (report["state"], report["stage"], len(report["devices"])) == ("applied", "dual-stack", 18)
 
 
 def test_ctrl_c_at_the_question_is_one_line_and_changes_nothing(

@@ -129,7 +129,8 @@ def test_the_fields_are_every_title_and_operator_name() -> None:
     assert ("province", "title") in FIELDS and ("internet", "operators", 1, "name") in FIELDS
     assert ("agencies", 1, "sites", 0, "title") in FIELDS  # data-centre/main has no title in the intent
     assert ("agencies", 2, "sites", 0, "segments", 1, "title") in FIELDS
-    assert len(FIELDS) == 11
+    assert ("agencies", 3, "sites", 0, "segments", 0, "title") in FIELDS  # soyte/hq/users
+    assert len(FIELDS) == 14
 
 
 def test_every_token_reaches_a_device_file() -> None:

@@ -75,7 +75,9 @@ def verdict(stage: str, name: str, shell: FakeShell) -> tuple[bool, str]:
 
 # -- which checks each stage gets ---------------------------------------------------------------------
 
-OSPF, OSPF46 = ["ospf core~dost-rtr"], ["ospf core~dost-rtr", "ospf6 core~dost-rtr"]
+AGENCY_ROUTERS = ("dost-rtr", "soyte-rtr")  # each agency's router, linked to core
+OSPF = [f"ospf core~{rtr}" for rtr in AGENCY_ROUTERS]
+OSPF46 = [f"{kind} core~{rtr}" for rtr in AGENCY_ROUTERS for kind in ("ospf", "ospf6")]
 ROUTING4 = [f"{kind}-ipv4 core~{isp}" for isp in ("isp1", "isp2") for kind in ("bgp", "bgp-export")]
 ROUTING46 = [
     f"{kind}-{family} core~{isp}"
@@ -97,6 +99,7 @@ PACKS = {
         *ROUTING4,
         *_names("addressing dhcpv4-offer dhcpv4 portal-ipv4 internet-ipv4", "pc1", "pc2"),
         *LEGACY,
+        *_names("addressing dhcpv4-offer dhcpv4 portal-ipv4 internet-ipv4", "soyte-pc1", "soyte-pc2"),
     ],
     "dual-stack": [
         *OSPF46,
@@ -109,6 +112,13 @@ PACKS = {
         *LEGACY,
         "pref64 pc1",  # the RA carries no PREF64 yet
         *FHS,
+        # soyte/hq: two clients, no IPv4-only printer nor rogue host; stateless DHCPv6 (no lease to hold)
+        *_names(
+            "addressing dhcpv4-offer dhcpv6-offer dhcpv4 portal-ipv4 internet-ipv4 ra slaac portal-ipv6 no-dns64",
+            "soyte-pc1",
+            "soyte-pc2",
+        ),
+        "pref64 soyte-pc1",
     ],
     # pc1 honours option 108: it holds no IPv4; pc2 does not, and keeps its lease.
     "ipv6-mostly": [
@@ -122,6 +132,12 @@ PACKS = {
         *LEGACY,
         "pref64 dost/hq",
         *FHS,
+        *_names("addressing dhcpv4-offer dhcpv6-offer option108 ra slaac portal-ipv6 dns64 nat64", "soyte-pc1"),
+        *_names(
+            "addressing dhcpv4-offer dhcpv6-offer dhcpv4 portal-ipv4 internet-ipv4 ra slaac portal-ipv6 dns64 nat64",
+            "soyte-pc2",
+        ),
+        "pref64 soyte/hq",
     ],
     # No IPv4 on user segments; the legacy printer keeps its IPv4.
     "ipv6-only": [
@@ -131,6 +147,8 @@ PACKS = {
         *LEGACY,
         "pref64 dost/hq",
         *FHS,
+        *_names("addressing dhcpv6-offer no-ipv4 ra slaac portal-ipv6 dns64 nat64", "soyte-pc1", "soyte-pc2"),
+        "pref64 soyte/hq",
     ],
 }
 
@@ -143,7 +161,7 @@ def test_each_stage_gets_its_checks(stage: str) -> None:
     exclusive = [c.name for c in checks if c.exclusive]
     assert exclusive == [n for n in FHS if n in PACKS[stage]]  # injecting traffic: after the others
     skipped = {c.name: c.skip for c in checks if c.skip}
-    assert list(skipped) == (["pref64 dost/hq"] if stage in ("ipv6-mostly", "ipv6-only") else [])
+    assert list(skipped) == (["pref64 dost/hq", "pref64 soyte/hq"] if stage in ("ipv6-mostly", "ipv6-only") else [])
 
 
 def test_pref64_is_checked_where_the_platform_can_send_it() -> None:

@@ -29,7 +29,7 @@ def test_render_writes_every_device_with_a_manifest(
     out = tmp_path / "out"
     assert run(monkeypatch, "render", "--stage", "dual-stack", "--out", str(out), "--no-validate", "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["stage"] == "dual-stack" and len(data["devices"]) == 14
+    assert data["stage"] == "dual-stack" and len(data["devices"]) == 18
     assert (out / "core" / "etc" / "frr" / "frr.conf").read_text().startswith("! core: stage dual-stack")
     manifest = json.loads((out / "dhcp" / "manifest.json").read_text())
     assert manifest["services"]["kea-dhcp6-server"] is True
@@ -65,7 +65,7 @@ def test_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert (
         run(monkeypatch, "render", "-s", "ipv4", "-o", str(out), "--no-validate", "--limit", "role:router,!isp*") == 0
     )
-    assert sorted(p.name for p in out.iterdir()) == ["core", "dost-rtr"]
+    assert sorted(p.name for p in out.iterdir()) == ["core", "dost-rtr", "soyte-rtr"]
 
 
 @pytest.mark.parametrize(

@@ -416,7 +416,7 @@ def test_resume_refuses_a_stage_or_limit_other_than_the_interrupted_runs(
     # The same stage and limit, or none, is the resume.
     report = rollout(inventory, limit="platform:frr,pc1").apply(get_stage("dual-stack"), resume=True)
     assert (report.state, report.stage) == ("applied", "dual-stack")
-    assert {d.name for d in report.devices} == {"isp1", "isp2", "core", "dost-rtr", "pc1"}
+    assert {d.name for d in report.devices} == {"isp1", "isp2", "core", "dost-rtr", "soyte-rtr", "pc1"}
 
 
 def test_clients_reconnect_when_the_switch_or_gateway_of_their_segment_is_pushed(inventory: Path) -> None:

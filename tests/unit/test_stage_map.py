@@ -189,3 +189,25 @@ def test_a_limit_that_would_leave_a_site_half_moved_is_refused_before_anything_i
     # A repair at the recorded stages may be narrowed to one device.
     repair = rollout(inventory, limit="dost-rtr").apply(get_stage("dual-stack"))
     assert repair.state == "applied" and [d.name for d in repair.devices] == ["dost-rtr"]
+
+
+def test_only_the_sites_that_need_dns64_are_told_about_the_dns64_resolver(inputs: Inputs) -> None:
+    assert inputs.plan.resolver64 is not None and inputs.plan.resolver64.ipv6 is not None
+    plain, dns64 = "2001:db8:100:2014::10", str(inputs.plan.resolver64.ipv6.ip)
+    both = bundles(inputs, mixed(dost="ipv6-mostly"))
+
+    def text(device: str, suffix: str) -> str:
+        return str(next(f["text"] for f in json.loads(both[device])["files"] if f["path"].endswith(suffix)))
+
+    assert f"RDNSS {dns64}" in text("dost-rtr", "radvd.conf") and f"RDNSS {plain}" in text("soyte-rtr", "radvd.conf")
+    kea6 = text("dhcp", "kea-dhcp6.conf")
+    parts = re.split(r"(?m)^\s*// (\S+/\S+/\S+):.*$", kea6)
+    by_segment = dict(zip(parts[1::2], parts[2::2], strict=True))
+    assert dns64 in by_segment["dost/hq/users"] and dns64 not in by_segment["soyte/hq/users"]
+    unbound64 = text("dns64", "unbound-dns64.conf")
+    assert f"interface: {dns64}" in unbound64 and "dns64-prefix: 2001:db8:0:6464::/96" in unbound64
+    assert "dns64" not in text("dns64", "/unbound.conf").split("module-config")[1].splitlines()[0]
+    # No site needs it: no DNS64 resolver at all, and its addresses leave the host.
+    dual = bundles(inputs, mixed())
+    assert not any(f["path"].endswith("unbound-dns64.conf") for f in json.loads(dual["dns64"])["files"])
+    assert dns64 not in json.dumps(json.loads(dual["dns64"])["expect"])

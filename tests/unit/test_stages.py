@@ -87,7 +87,7 @@ def test_ipv6_mostly_adds_nat64_dns64_and_option108_on_user_segments_only() -> N
     routes = {str(r.prefix): str(r.via) for r in d["core"].router.static_routes}  # type: ignore[union-attr]
     assert routes[str(NAT64)] == "2001:db8:100:2014::11"
     waits = {s.segment: s.v6only_wait for s in d["dhcp"].host.dhcp.subnets4}  # type: ignore[union-attr]
-    assert waits == {"dost/hq/users": 300, "dost/hq/printers": None}
+    assert waits == {"dost/hq/users": 300, "dost/hq/printers": None, "soyte/hq/users": 300}
     users = iface(d["dost-rtr"], "eth2")
     assert users.ra.pref64 is None and users.ra.pref64_unsupported == NAT64  # FRR 8.4 cannot send it
     assert any("PREF64" in note for note in d["dost-rtr"].notes)

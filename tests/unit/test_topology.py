@@ -25,6 +25,10 @@ PILOT_NODES = {
     "pc2": Role.CLIENT,
     "legacy1": Role.CLIENT,
     "rogue1": Role.CLIENT,
+    "soyte-rtr": Role.ROUTER,
+    "soyte-sw": Role.SWITCH,
+    "soyte-pc1": Role.CLIENT,
+    "soyte-pc2": Role.CLIENT,
 }
 
 
@@ -56,11 +60,15 @@ def test_pilot_topology_wiring(pilot_topology: Path) -> None:
         ("dost-rtr:eth2", "dost-sw:eth1"),
         ("dost-sw:eth2", "pc1:eth1"),
         ("dost-sw:eth5", "rogue1:eth1"),
+        ("core:eth5", "soyte-rtr:eth1"),
+        ("soyte-rtr:eth2", "soyte-sw:eth1"),
+        ("soyte-sw:eth2", "soyte-pc1:eth1"),
+        ("soyte-sw:eth3", "soyte-pc2:eth1"),
     ]:
         assert frozenset(expected) in pairs
     for service in ("dns64", "nat64", "dhcp", "portal"):
         assert frozenset((f"{service}:eth1", f"dc:dc-{service}")) in pairs
-    assert topo.node("core").interfaces == ("eth1", "eth2", "eth3", "eth4")
+    assert topo.node("core").interfaces == ("eth1", "eth2", "eth3", "eth4", "eth5")
     assert [n.name for n in topo.bridges] == ["inet", "dc"]
 
 
