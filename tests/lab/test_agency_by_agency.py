@@ -47,7 +47,9 @@ class Lab:
     def held(self, node: str) -> dict[str, Any]:
         """What a client holds: its global addresses, its IPv4 default route, the RA it receives."""
         addresses = json.loads(self.sh(node, "ip -j addr show dev eth1 scope global") or "[]")
-        held = sorted(a["local"] + "/" + str(a["prefixlen"]) for i in addresses for a in i.get("addr_info", []))
+        held = sorted(
+            f"{a['local']}/{a['prefixlen']}" for i in addresses for a in i.get("addr_info", []) if a.get("local")
+        )
         ra = self.sh(node, "rdisc6 -1 -r 3 -w 1000 eth1")
         # What the RA says, lifetimes aside (they count down).
         kept = ("Prefix", "Recursive DNS server", "DNS search list", "Stateful address conf.", "Stateful other conf.")
@@ -99,6 +101,10 @@ def test_the_province_to_dual_stack_then_one_site_moves_and_the_other_is_untouch
     assert not {d["name"] for d in report["devices"]} & SOYTE_DEVICES
     assert checks["option108 pc1"] and checks["dns64 pc1"] and checks["nat64 pc1"]  # dost at ipv6-mostly
     assert checks["dhcpv4 soyte-pc1"] and "option108 soyte-pc1" not in checks  # soyte re-checked at dual-stack
+    # DNS64 and PREF64 are there for dost's clients only: soyte's resolver and RA stay without them.
+    assert checks["no-dns64 soyte-pc1"] and checks["no-dns64 soyte-pc2"] and checks["pref64 soyte-pc1"]
+    expected = {c["name"]: c["expected"] for c in report["checks"]}
+    assert "PREF64 2001:db8:0:6464::/96" in expected["pref64 pc1"] and "no PREF64" in expected["pref64 soyte-pc1"]
     assert report["sites"] == [DOST] and report["stage_map"] == {DOST: "ipv6-mostly", SOYTE: "dual-stack"}
     assert {n: lab.held(n) for n in soyte_before} == soyte_before, "soyte's clients hold exactly what they held"
     assert "default" not in lab.held("pc1")["default4"]  # pc1 honoured option 108: IPv6-only
