@@ -74,6 +74,12 @@ def test_sites_and_agencies_are_chosen_by_name_and_unknown_ones_refused(inputs: 
         choose_sites(intent, agencies=["yte"])
     with pytest.raises(PilotError, match="--agency infrastructure has no site that migrates"):
         choose_sites(intent, agencies=["infrastructure"])
+    for empty in ([""], [",,,"], [" "]):  # never "the whole province" by accident
+        with pytest.raises(PilotError, match="names no site"):
+            choose_sites(intent, empty)
+    with pytest.raises(PilotError) as hostile:
+        choose_sites(intent, ["dost/hq\n'; rm -rf /"])
+    assert "\n" not in str(hostile.value)
 
 
 # -- rendering: a pure function of (intent, plan, stage map) ------------------------------------------
@@ -211,3 +217,35 @@ def test_only_the_sites_that_need_dns64_are_told_about_the_dns64_resolver(inputs
     dual = bundles(inputs, mixed())
     assert not any(f["path"].endswith("unbound-dns64.conf") for f in json.loads(dual["dns64"])["files"])
     assert dns64 not in json.dumps(json.loads(dual["dns64"])["expect"])
+
+
+def test_a_site_move_interrupted_mid_push_resumes_the_same_sites(
+    inventory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while dost's clients are pushed: the journal does not claim dost moved, and --resume
+    moves dost again, never the whole province."""
+    assert rollout(inventory).apply(get_stage("dual-stack")).state == "applied"
+    original = MockDriver.commit_config
+
+    def commit(self, *args, **kw):  # type: ignore[no-untyped-def]
+        if self.name == "pc1":
+            raise KeyboardInterrupt()
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(MockDriver, "commit_config", commit)
+    with pytest.raises(KeyboardInterrupt):
+        rollout(inventory).apply(get_stage("ipv6-mostly"), sites=[DOST])
+    inv = load_inventory(inventory)
+    with Journal.open(inv.journal_path) as journal:
+        stopped = journal.runs(limit=1)[0]
+        assert stopped.state == "interrupted" and stopped.sites == (DOST,)
+        assert {s: r.stage for s, r in journal.site_stages(str(inventory)).items()} == {
+            DOST: "dual-stack",
+            SOYTE: "dual-stack",
+        }, "the move did not complete: the journal keeps the stages it knows"
+    monkeypatch.undo()
+    seen: list[dict[str, str]] = []
+    report = rollout(inventory, seen).apply(None, resume=True)
+    assert report.state == "applied" and report.sites == [DOST]
+    assert seen == [{DOST: "ipv6-mostly", SOYTE: "dual-stack"}]
+    assert not {d.name for d in report.devices} & SOYTE_DEVICES

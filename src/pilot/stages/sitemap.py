@@ -125,8 +125,14 @@ def choose_sites(intent: Intent, sites: Iterable[str] = (), agencies: Iterable[s
     intent's order; an unknown or shared site is refused with the list of those that can be chosen."""
     known = migrating_sites(intent)
     shared = shared_sites(intent)
-    source = intent.source.name
+    source = str(intent.source)
     wanted: list[str] = []
+    given = [t for t in (*sites, *agencies)]
+    if given and not any(p.strip() for t in given for p in t.split(",")):
+        raise PilotError(
+            "--site/--agency names no site (an empty name would mean the whole province)",
+            fix=f"name sites as agency/site ({', '.join(known) or 'none'}), or leave --site out to move the whole province",
+        )
     for text in sites:
         for name in (p.strip() for p in text.split(",")):
             if not name:
