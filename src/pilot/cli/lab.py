@@ -160,13 +160,20 @@ def status(
     Without --name or -t, shows every lab on this machine.
     """
     from pilot.lab.backend import get_backend
-    from pilot.lab.state import known_labs
+    from pilot.lab.state import LabState, known_labs
 
     if name or topology:
         names = [resolve_lab(name, topology)]
+        statuses = [get_backend(_backend_of(lab)).status(lab) for lab in names]
     else:
-        names = known_labs()
-    statuses = [get_backend(_backend_of(lab)).status(lab) for lab in names]
+        statuses = []
+        for lab in known_labs():
+            try:
+                statuses.append(get_backend(_backend_of(lab)).status(lab))
+            except PilotError:
+                if LabState.load(lab) is None:
+                    continue  # taken down while we listed the labs: simply no longer there
+                raise
     if as_json:
         print_json([s.to_dict() for s in statuses])
         return

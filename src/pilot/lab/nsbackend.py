@@ -331,13 +331,18 @@ class NamespaceBackend:
                 container=node.container,
             )
             if running and detail and node.pid is not None:
-                ns.daemons = [
-                    Daemon(p.pid, p.comm, p.rss_kb)
-                    for p in procs.processes_in_pidns(node.pid)
-                    if p.pid != node.pid and not (p.comm == "sleep" and p.ppid == node.pid)  # the holder's own
-                ]
-                ns.interfaces = netlink.node_links(node.pid)
-            elif not detail or not running:
+                try:
+                    ns.daemons = [
+                        Daemon(p.pid, p.comm, p.rss_kb)
+                        for p in procs.processes_in_pidns(node.pid)
+                        if p.pid != node.pid and not (p.comm == "sleep" and p.ppid == node.pid)  # the holder's own
+                    ]
+                    ns.interfaces = netlink.node_links(node.pid)
+                except (FileNotFoundError, ProcessLookupError):
+                    # The node went away while we looked (its lab is going down): say so, do not fail.
+                    running = False
+                    ns.state, ns.daemons = "stopped", []
+            if not detail or not running:
                 ns.interfaces = [{"name": i} for i in node.interfaces]
             out.nodes.append(ns)
         return out
