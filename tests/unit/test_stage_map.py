@@ -249,3 +249,16 @@ def test_a_site_move_interrupted_mid_push_resumes_the_same_sites(
     assert report.state == "applied" and report.sites == [DOST]
     assert seen == [{DOST: "ipv6-mostly", SOYTE: "dual-stack"}]
     assert not {d.name for d in report.devices} & SOYTE_DEVICES
+
+
+def test_a_shared_device_is_repaired_at_the_recorded_map_with_a_limit(inventory: Path) -> None:
+    """With the sites at different stages, `--site X --stage <X's stage> --limit core` repairs core at the
+    recorded map (no site moves): core is in the run though it serves no site of its own."""
+    assert rollout(inventory).apply(get_stage("dual-stack")).state == "applied"
+    assert rollout(inventory).apply(get_stage("ipv6-mostly"), sites=[DOST]).state == "applied"
+    MockDriver.devices["core"].files["/etc/frr/frr.conf"] = "! changed by hand\n"
+    seen: list[dict[str, str]] = []
+    repair = rollout(inventory, seen, limit="core").apply(get_stage("ipv6-mostly"), sites=[DOST])
+    assert repair.state == "applied" and [(d.name, d.push) for d in repair.devices] == [("core", "pushed")]
+    assert seen == [{DOST: "ipv6-mostly", SOYTE: "dual-stack"}]
+    assert "changed by hand" not in MockDriver.devices["core"].files["/etc/frr/frr.conf"]

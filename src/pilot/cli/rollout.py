@@ -120,7 +120,10 @@ def _confirm(report: Any) -> bool:
         return False
     changed = sum(1 for d in report.devices if d.diff)
     try:
-        return typer.confirm(f"apply {report.stage} to the {changed} devices that change?", default=False, err=True)
+        where = f" at {', '.join(report.sites)}" if report.sites else ""
+        return typer.confirm(
+            f"apply {report.stage}{where} to the {changed} devices that change?", default=False, err=True
+        )
     except typer.Abort:
         raise KeyboardInterrupt from None  # Ctrl-C at the question stops pilot as it does anywhere else
 
@@ -180,8 +183,9 @@ def _finish(report: Any, as_json: bool) -> None:
         _print_checks("checks", report.checks)
         _print_checks("after the rollback", report.after_rollback)
         colour = "green" if report.ok else "red"
+        where = f" at {', '.join(report.sites)}" if report.sites else ""
         out.print(
-            f"run {report.run_id}: {report.command} {report.stage}: [{colour}]{report.state}[/] ({report.seconds:.1f} s) "
+            f"run {report.run_id}: {report.command} {report.stage}{where}: [{colour}]{report.state}[/] ({report.seconds:.1f} s) "
             f"{Text(report.detail if len(report.detail) < 300 else report.detail[:297] + '...')}"
         )
     if not report.ok:
@@ -403,11 +407,16 @@ def status(
             )
         )
     out.print(table)
-    drifted = sorted({str(stages[r["device"]].stage) for r in rows if str(r["live"] or "").startswith("DRIFTED")})
+    drifted = [r["device"] for r in rows if str(r["live"] or "").startswith("DRIFTED")]
     if drifted:
-        out.print(
-            f"[red]some devices no longer run their recorded stage[/]: pilot diff --stage {drifted[0]} shows what differs, pilot apply --stage {drifted[0]} repairs it"
+        mixed = len({r["stage"] for r in site_rows}) > 1
+        stage = str(stages[drifted[0]].stage)
+        how = (
+            f"pilot apply --stage S --site X --limit {','.join(drifted)} (each site X at its own stage S) repairs them"
+            if mixed
+            else f"pilot diff --stage {stage} shows what differs, pilot apply --stage {stage} repairs it"
         )
+        out.print(f"[red]some devices no longer run their recorded stage[/] ({', '.join(drifted)}): {how}")
     if unfinished is not None:
         from pilot.journal.resume import how_it_ended
 

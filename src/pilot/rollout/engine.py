@@ -210,11 +210,15 @@ class Rollout:
             return full
         before = plan_run(self.inv, previous, None, self.opt.templates, check=False, inputs=inputs)
         needed = changed_between(before, full) & set(self.inv.hosts)
-        if previous.names() != target.names():
+        moves = previous.names() != target.names()
+        if moves:
             refuse_half_moves(
                 selected, needed, self.opt.limit, ", ".join(sites) or f"the province ({previous.describe()})"
             )
-        keep = set(selected) if not sites else (needed | serving(inputs.intent, sites) | also) & set(selected)
+        if not sites or (not moves and self.opt.limit is not None):
+            keep = set(selected)  # the whole province, or a repair at the recorded stages of what --limit names
+        else:
+            keep = (needed | serving(inputs.intent, sites) | also) & set(selected)
         return dataclasses.replace(full, hosts=tuple(h for h in full.hosts if h.name in keep))
 
     def _apply(
