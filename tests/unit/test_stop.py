@@ -30,7 +30,7 @@ import pilot.cli.rollout as commands
 from mockinv import offline
 commands._options = offline(commands._options)
 from pilot.drivers.mock import MockDriver
-from pilot.rollout import engine
+from pilot.rollout import engine, sites
 at, how = os.environ.get("STOP_AT", ""), os.environ.get("STOP_WITH", "")
 
 def stop():
@@ -59,6 +59,7 @@ def plan_run(*args, **kw):
     return original_plan(*args, **kw)
 
 MockDriver.commit_config, MockDriver.compare_config, engine.plan_run = commit, compare, plan_run
+sites.plan_run = plan_run  # an apply plans through pilot.rollout.sites
 from pilot.cli import main
 sys.argv = ["pilot", *sys.argv[1:]]
 main()

@@ -14,7 +14,6 @@ apply, step by step, with the journal written before each step acts:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import time
@@ -26,7 +25,6 @@ from pilot import faults
 from pilot import limit as limits
 from pilot.agent.diffs import render_diff
 from pilot.errors import Location, PilotError
-from pilot.inputs import Inputs
 from pilot.journal import Journal, RunLock
 from pilot.journal.resume import blocked_by, resume_target
 from pilot.lab import procs
@@ -37,7 +35,7 @@ from pilot.rollout.plan import RunPlan, plan_run, run_inputs
 from pilot.rollout.push import Outcome, Pusher
 from pilot.rollout.report import DeviceReport, Options, Progress, Quiet, RunReport, why
 from pilot.rollout.restore import verify_restored
-from pilot.rollout.sites import changed_between, recorded_map, recorded_stages, refuse_half_moves, serving, target_map
+from pilot.rollout.sites import plan_move, recorded_map, recorded_stages, target_map
 from pilot.rollout.waves import clients_behind, push_waves, restore_waves
 from pilot.rollout.workdir import before_changing_run
 from pilot.stages import get_stage, stage_names
@@ -170,7 +168,7 @@ class Rollout:
             target = target_map(inputs.intent, recorded, stage, sites)
             previous = recorded_map(recorded, inputs.intent)
             also = set(unfinished.devices) if unfinished is not None and (resume or command == "rollback") else set()
-            plan = self._plan_move(inputs, target, previous, sites, also)
+            plan = plan_move(self.inv, self.opt, inputs, target, previous, sites, also)
             run = journal.start_run(
                 "resume" if resume else command,
                 stage.name,
@@ -190,36 +188,6 @@ class Rollout:
                 self._apply(journal, plan, report, previous, takes_over)
             report.seconds = round(time.monotonic() - start, 2)
             return report
-
-    def _plan_move(
-        self, inputs: Inputs, target: StageMap, previous: StageMap | None, sites: Sequence[str], also: set[str]
-    ) -> RunPlan:
-        """The run's plan: the whole province's selected devices; for a site move, those it changes and
-        those serving the moved sites (`also`: an interrupted run's, which this run takes over). A
-        --limit that would leave a site half-moved is refused here, before anything is connected."""
-        full = plan_run(self.inv, target, None, self.opt.templates, check=self.opt.validate, inputs=inputs)
-        selected = limits.select(self.opt.limit, [(h.name, h.role, h.platform) for h in self.inv.hosts.values()])
-        if previous is None:
-            # Nothing recorded (a new lab, a new journal): what a limited run leaves behind cannot be told.
-            return (
-                full
-                if self.opt.limit is None
-                else dataclasses.replace(full, hosts=tuple(h for h in full.hosts if h.name in set(selected)))
-            )
-        if not sites and self.opt.limit is None:
-            return full
-        before = plan_run(self.inv, previous, None, self.opt.templates, check=False, inputs=inputs)
-        needed = changed_between(before, full) & set(self.inv.hosts)
-        moves = previous.names() != target.names()
-        if moves:
-            refuse_half_moves(
-                selected, needed, self.opt.limit, ", ".join(sites) or f"the province ({previous.describe()})"
-            )
-        if not sites or (not moves and self.opt.limit is not None):
-            keep = set(selected)  # the whole province, or a repair at the recorded stages of what --limit names
-        else:
-            keep = (needed | serving(inputs.intent, sites) | also) & set(selected)
-        return dataclasses.replace(full, hosts=tuple(h for h in full.hosts if h.name in keep))
 
     def _apply(
         self, journal: Journal, plan: RunPlan, report: RunReport, previous: StageMap | None, takes_over: int | None

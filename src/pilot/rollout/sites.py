@@ -9,13 +9,18 @@ gateways, switches and clients, repaired on the way even when their configuratio
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
+from pilot import limit as limits
 from pilot.errors import PilotError
+from pilot.inputs import Inputs
 from pilot.intent.model import Intent
 from pilot.journal import Journal
 from pilot.rollout.bundle import bundle_of, to_json
-from pilot.rollout.plan import RunPlan
+from pilot.rollout.inventory import Inventory
+from pilot.rollout.plan import RunPlan, plan_run
+from pilot.rollout.report import Options
 from pilot.stages import get_stage
 from pilot.stages.model import Stage
 from pilot.stages.sitemap import StageMap, migrating_sites, site_of
@@ -103,3 +108,36 @@ def refuse_half_moves(selected: Sequence[str], needed: set[str], limit: str | No
         f"--limit {limit} would leave {moving} half-moved: {shown} must change too",
         fix="drop --limit (a site move takes every device it changes), or add those devices to it",
     )
+
+
+def plan_move(
+    inv: Inventory,
+    opt: Options,
+    inputs: Inputs,
+    target: StageMap,
+    previous: StageMap | None,
+    sites: Sequence[str],
+    also: set[str],
+) -> RunPlan:
+    """The plan of an apply: the whole province's selected devices; for a site move, those it changes and
+    those serving the moved sites (`also`: an interrupted run's, which this run takes over). A --limit
+    that would leave a site half-moved is refused here, before anything is connected."""
+    full = plan_run(inv, target, None, opt.templates, check=opt.validate, inputs=inputs)
+    selected = limits.select(opt.limit, [(h.name, h.role, h.platform) for h in inv.hosts.values()])
+
+    def narrowed(keep: set[str]) -> RunPlan:
+        return dataclasses.replace(full, hosts=tuple(h for h in full.hosts if h.name in keep))
+
+    if previous is None:
+        # Nothing recorded (a new lab, a new journal): what a limited run leaves behind cannot be told.
+        return full if opt.limit is None else narrowed(set(selected))
+    if not sites and opt.limit is None:
+        return full
+    before = plan_run(inv, previous, None, opt.templates, check=False, inputs=inputs)
+    needed = changed_between(before, full) & set(inv.hosts)
+    moves = previous.names() != target.names()
+    if moves:
+        refuse_half_moves(selected, needed, opt.limit, ", ".join(sites) or f"the province ({previous.describe()})")
+    if not sites or (not moves and opt.limit is not None):
+        return narrowed(set(selected))  # the whole province, or a repair at the recorded stages of what --limit names
+    return narrowed((needed | serving(inputs.intent, sites) | also) & set(selected))
