@@ -9,6 +9,7 @@ catching faults) -> mixed stages recorded. Every test leaves the lab at dual-sta
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -205,14 +206,20 @@ def test_the_rogue_ra_probe_leaves_nothing_behind_even_when_ra_guard_is_missing(
 
 
 def test_verify_without_a_stage_never_passes_a_mixed_network(lab: Lab) -> None:
+    """A journal from before stage maps (no site recorded) whose devices are at different stages."""
     journal_path = Path(lab.env["PILOT_JOURNAL"])
     with Journal.open(journal_path) as journal:
         stages = journal.device_stages(str(lab.inventory))
         assert {s.stage for s in stages.values()} == {"dual-stack"}
         run = stages["isp1"].run_id
         assert run is not None
-        # isp1's configuration is the same at every stage: recorded at ipv4, it is what a partial apply leaves.
+        sites = {site: s.stage for site, s in journal.site_stages(str(lab.inventory)).items()}
+        assert sites and set(sites.values()) == {"dual-stack"}
+        # isp1's configuration is the same at every stage: recorded at ipv4, it is what a partial apply left
+        # before stage maps (a --limit leaving a site half-moved is refused now).
         journal.set_device_stage(str(lab.inventory), "isp1", "ipv4", run)
+    with sqlite3.connect(journal_path) as db:
+        db.execute("DELETE FROM site_stages")
     try:
         report = lab.report("verify", expect=1)
         assert report["state"] == "mixed" and report["stage"] == "mixed"
@@ -225,3 +232,4 @@ def test_verify_without_a_stage_never_passes_a_mixed_network(lab: Lab) -> None:
     finally:
         with Journal.open(journal_path) as journal:
             journal.set_device_stage(str(lab.inventory), "isp1", "dual-stack", run)
+            journal.set_site_stages(str(lab.inventory), sites, run)

@@ -20,7 +20,8 @@ from labkit import assert_nothing_left, lab_exec, pilot, unique, why
 from pilot.verify.observe import SCRIPTS
 
 NAT64 = "2001:db8:0:6464::/96"
-PROBE = str(SCRIPTS / "ra_probe.py")  # the node shares the host's file system outside /etc, /var, /run
+# Given as text, not as a path: a node has its own /tmp (and /etc, /var, /run), where a checkout may be.
+PROBE = (SCRIPTS / "ra_probe.py").read_text()
 
 
 class Lab:
@@ -39,7 +40,7 @@ class Lab:
 
     def ra(self, seconds: int = 4) -> dict[str, Any]:
         """What pc1 sees when it solicits an RA on its users port."""
-        result = lab_exec(self.name, "pc1", "python3", PROBE, "eth1", str(seconds))
+        result = lab_exec(self.name, "pc1", "python3", "-c", PROBE, "eth1", str(seconds))
         assert result.returncode == 0, result.stderr
         data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
         return data

@@ -360,17 +360,22 @@ def status(
     from pilot.rollout.sites import recorded_map, recorded_stages
 
     inv = _inventory(inventory, lab)
-    intent = run_inputs(inv).intent
+    try:
+        intent = run_inputs(inv).intent
+    except PilotError as exc:  # the devices' stages do not need the intent; the sites and drift do
+        intent, unreadable = None, str(exc)
     with Journal.open(inv.journal_path, read_only=True) as journal:  # status reads: a read-only journal will do
         journal.recover(procs.alive)
         stages = journal.device_stages(str(inv.directory))
         site_runs = journal.site_stages(str(inv.directory))
-        recorded = recorded_stages(journal, str(inv.directory), intent)
+        recorded = recorded_stages(journal, str(inv.directory), intent) if intent is not None else {}
         unfinished = journal.unfinished(str(inv.directory))
         last = journal.runs(limit=1, inventory=str(inv.directory))
-    site_rows = _site_rows(inv, intent, recorded, site_runs)
+    site_rows = _site_rows(inv, intent, recorded, site_runs) if intent is not None else []
+    if intent is None:
+        err.print(f"[yellow]note:[/] no sites shown, and no device compared: {Text(unreadable)}")
     told = ask_devices(inv) if ask else {}
-    drift = _drift(inv, stages, templates, recorded_map(recorded, intent)) if ask else {}
+    drift = _drift(inv, stages, templates, recorded_map(recorded, intent)) if ask and intent is not None else {}
     rows = []
     for name, host in inv.hosts.items():
         known = stages.get(name)
