@@ -168,3 +168,72 @@ def test_unsafe_name_override_refused(pilot_topology: Path, name: str) -> None:
 
     with pytest.raises(PilotError, match="not a safe identifier"):
         load_topology(pilot_topology, name=name)
+
+
+VENDORS = """name: v
+topology:
+  nodes:
+    c1: {kind: cisco_c8000v}
+    c2: {kind: cisco_csr1000v}
+    j1: {kind: juniper_vjunosrouter}
+    j2: {kind: juniper_vmx}
+    j3: {kind: juniper_vsrx}
+    j4: {kind: juniper_crpd}
+    a1: {kind: arista_ceos, labels: {pilot.role: switch}}
+    h1: {kind: huawei_vrp, labels: {pilot.role: switch}}
+    x1: {kind: linux, labels: {pilot.role: router, pilot.platform: iosxe}}
+    f1: {kind: linux, image: quay.io/frrouting/frr:8.4.4}
+"""
+
+
+def test_containerlab_kinds_map_to_platforms_and_labels_win() -> None:
+    topo = read(VENDORS)
+    platforms = {n: topo.node(n).platform for n in ("c1", "c2", "j1", "j2", "j3", "j4", "a1", "h1", "x1", "f1")}
+    assert platforms == {
+        "c1": "iosxe", "c2": "iosxe", "j1": "junos", "j2": "junos", "j3": "junos", "j4": "junos",
+        "a1": "eos", "h1": "vrp", "x1": "iosxe", "f1": "frr",
+    }  # fmt: skip
+    assert topo.node("c1").role is Role.ROUTER and topo.node("a1").role is Role.SWITCH
+
+
+def test_the_namespace_backend_refuses_vendor_nodes_in_one_line() -> None:
+    from pilot.errors import LabError
+    from pilot.lab.preflight import check_kinds
+
+    kinds = read(VENDORS)
+    with pytest.raises(LabError, match="node 'c1' is of kind 'cisco_c8000v', which only containerlab can run"):
+        check_kinds(kinds)
+    labelled = read("name: v\ntopology:\n  nodes:\n    x1: {kind: linux, labels: {pilot.role: router, pilot.platform: iosxe}}\n")  # fmt: skip
+    with pytest.raises(LabError) as refused:
+        check_kinds(labelled)
+    text = str(refused.value)
+    assert "node 'x1' is platform 'iosxe', which the namespace backend cannot run" in text
+    assert "--backend containerlab" in text and "\n" not in text
+
+
+def test_lab_inventory_writes_a_group_per_platform_with_its_drivers() -> None:
+    from pilot.lab.backend import LabStatus, NodeStatus
+    from pilot.lab.inventory import inventory_data
+
+    nodes = [
+        NodeStatus("r1", "router", "linux", "frr", "running", "3fff:0:1000:1::2"),
+        NodeStatus("c1", "router", "cisco_c8000v", "iosxe", "running", "3fff:0:1000:1::3"),
+        NodeStatus("j1", "router", "juniper_vjunosrouter", "junos", "running", "3fff:0:1000:1::4"),
+        NodeStatus("a1", "switch", "arista_ceos", "eos", "running", "3fff:0:1000:1::5"),
+        NodeStatus("h1", "switch", "huawei_vrp", "vrp", "running", "3fff:0:1000:1::6"),
+    ]
+    hosts, groups, _ = inventory_data(LabStatus("v", "containerlab", "running", "v.yml", nodes=nodes))
+    assert all(set(h["groups"]) <= set(groups) for h in hosts.values()), "every group a host names exists"
+    drivers = {
+        p: (
+            groups[p]["connection_options"]["napalm"]["platform"],
+            groups[p]["connection_options"]["netmiko"]["platform"],
+        )
+        for p in ("iosxe", "junos", "eos", "vrp")
+    }
+    assert drivers == {
+        "iosxe": ("ios", "cisco_xe"),
+        "junos": ("junos", "juniper_junos"),
+        "eos": ("eos", "arista_eos"),
+        "vrp": ("huawei_vrp", "huawei"),
+    }

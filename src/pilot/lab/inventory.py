@@ -19,6 +19,13 @@ from pilot.lab.backend import LabStatus
 from pilot.lab.paths import LabPaths
 
 ROLE_GROUPS = {"router": "routers", "switch": "switches", "service": "services", "client": "clients"}
+# Vendor platforms (containerlab backend, vendor images): the NAPALM driver and netmiko device type of each.
+VENDOR_DRIVERS = {
+    "iosxe": ("ios", "cisco_xe"),
+    "junos": ("junos", "juniper_junos"),
+    "eos": ("eos", "arista_eos"),
+    "vrp": ("huawei_vrp", "huawei"),  # napalm-huawei-vrp
+}
 DEFAULT_PLACE = Path("inventory/labs")  # a lab's inventory goes to inventory/labs/<lab> unless --out says otherwise
 
 
@@ -42,6 +49,14 @@ def inventory_data(
         "connection_options": {"napalm": {"platform": "pilot_frr"}},
     }
     groups["linux"] = {"platform": "linux", "data": {"config_format": "linux", "transport": "ansible"}}
+    # A group per vendor platform present: every host's platform names a group that exists.
+    for platform in sorted({n.platform for n in status.nodes} & set(VENDOR_DRIVERS)):
+        napalm_driver, netmiko_type = VENDOR_DRIVERS[platform]
+        groups[platform] = {
+            "platform": platform,
+            "data": {"config_format": platform, "transport": "napalm"},
+            "connection_options": {"napalm": {"platform": napalm_driver}, "netmiko": {"platform": netmiko_type}},
+        }
     ssh_extras = {
         "use_keys": True,
         "key_file": status.user_key,

@@ -11,7 +11,7 @@ from pilot.errors import LabError, Location
 from pilot.lab.paths import state_root
 from pilot.lab.roles import binaries_for
 from pilot.topology import schema
-from pilot.topology.model import Topology
+from pilot.topology.model import Role, Topology
 
 SETUP_HINT = "run scripts/setup.sh as root (it installs the Debian packages)"
 
@@ -21,6 +21,10 @@ def require_root(action: str) -> None:
         raise LabError(f"{action} needs root: it creates namespaces, veths and mounts", fix="run it as root (sudo)")
 
 
+# What a namespace node can be: FRR and Linux run from this machine's packages; a vendor's OS needs its image.
+NAMESPACE_PLATFORMS = frozenset({"frr", "linux"})
+
+
 def check_kinds(topo: Topology) -> None:
     for node in topo.nodes.values():
         if node.kind not in schema.NAMESPACE_KINDS:
@@ -28,6 +32,13 @@ def check_kinds(topo: Topology) -> None:
                 f"node '{node.name}' is of kind '{node.kind}', which only containerlab can run",
                 fix="use --backend containerlab on a Docker host, or kind: linux here",
                 location=Location(topo.source, f"topology.nodes.{node.name}.kind"),
+            )
+        if node.role is not Role.BRIDGE and node.platform not in NAMESPACE_PLATFORMS:
+            raise LabError(
+                f"node '{node.name}' is platform '{node.platform}', which the namespace backend cannot run"
+                " (it needs the vendor's image)",
+                fix="use --backend containerlab on a Docker host with that image, or the frr or linux platform here",
+                location=Location(topo.source, f"topology.nodes.{node.name}.labels"),
             )
 
 

@@ -42,6 +42,21 @@ MGMT_IFACE = "eth0"
 RESERVED_PORT_PREFIX = "mgmt-"  # the lab's own ports in the bridge namespace
 ROUTER_IMAGE_RE = re.compile(r"(^|/)frr(:|$)|frrouting")
 DEFAULT_PLATFORM = {Role.ROUTER: "frr"}
+# containerlab's vendor kinds and the platform each is (a `pilot.platform` label still wins). These
+# nodes run only under `--backend containerlab`, with the vendor's image.
+KIND_PLATFORMS = {
+    "cisco_c8000v": "iosxe",
+    "cisco_csr1000v": "iosxe",
+    "cisco_cat9kv": "iosxe",
+    "juniper_vjunosrouter": "junos",
+    "juniper_vjunosswitch": "junos",
+    "juniper_vmx": "junos",
+    "juniper_vsrx": "junos",
+    "juniper_crpd": "junos",
+    "arista_ceos": "eos",
+    "arista_veos": "eos",
+    "huawei_vrp": "vrp",
+}
 
 
 def load_topology(file: Path | str, *, name: str | None = None) -> Topology:
@@ -296,7 +311,7 @@ class _Reader:
             name=name,
             kind=kind_name,
             role=role,
-            platform=labels.get(PLATFORM_LABEL) or DEFAULT_PLATFORM.get(role, "linux"),
+            platform=labels.get(PLATFORM_LABEL) or KIND_PLATFORMS.get(kind_name) or DEFAULT_PLATFORM.get(role, "linux"),
             image=image,
             group=group_name,
             labels=labels,
@@ -322,8 +337,8 @@ class _Reader:
                     (*path, "labels", ROLE_LABEL), f"unknown role '{declared}'", f"use one of: {choices}"
                 )
             return role
-        if image and ROUTER_IMAGE_RE.search(image):
-            return Role.ROUTER
+        if (image and ROUTER_IMAGE_RE.search(image)) or kind in KIND_PLATFORMS:
+            return Role.ROUTER  # a vendor's kind is a router unless its labels say switch
         raise self.src.error(
             path,
             f"cannot tell the role of node '{name}' from its image or labels",
