@@ -53,7 +53,7 @@ def render_stage(
             platforms[name] = load_platform(directory.resolve(), name)
         return platforms[name]
 
-    devices = build_devices(inputs.intent, inputs.plan, stages, lambda p, c: platform(p).can(c))
+    devices = build_devices(inputs.intent, inputs.plan, stages, lambda p, c: platform(p).can(c), platform)
     chosen = set(limits.select(limit, [(d.name, d.role, d.platform) for d in devices]))
     rendered = [render_device(d, platform(d.platform)) for d in devices if d.name in chosen]
     lowest = min((s for _, s in stages.sites), key=lambda s: s.index, default=stages.province)

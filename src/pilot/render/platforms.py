@@ -7,6 +7,7 @@ Adding Cisco IOS-XE, Junos, EOS or VRP is adding a folder with a platform.yml an
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from pilot.errors import PilotError
 from pilot.resources import shipped
 
 TEMPLATES_ENV = "PILOT_TEMPLATES"
+_ETH = re.compile(r"^eth(\d+)$")
 
 
 class _Strict(BaseModel):
@@ -49,9 +51,19 @@ class ServiceDef(_Strict):
     restart: str = Field(default="on-change", pattern=r"^(on-change|reconnect)$")
 
 
+class NamingDef(_Strict):
+    """How the platform names interfaces: the topology's `ethN` (containerlab's names) becomes
+    `interface` with {n} the number (e.g. "GigabitEthernet{n}", "ge-0/0/{n_minus_1}"); `loopback` is the
+    loopback's name."""
+
+    loopback: str = "lo"
+    interface: str = "eth{n}"
+
+
 class PlatformDef(_Strict):
     platform: str
     description: str
+    naming: NamingDef = Field(default_factory=NamingDef)
     capabilities: dict[str, bool] = Field(default_factory=dict)  # what the platform can do on its own
     # Daemons that run beside the platform, each with the capabilities it adds (isc-dhcp-relay, radvd).
     companions: dict[str, dict[str, bool]] = Field(default_factory=dict)
@@ -71,6 +83,19 @@ class Platform:
     services: tuple[ServiceDef, ...] = field(default=())
     companions: dict[str, dict[str, bool]] = field(default_factory=dict)
     ra_daemon: str | None = None
+    naming: NamingDef = field(default_factory=NamingDef)
+
+    @property
+    def loopback(self) -> str:
+        return self.naming.loopback
+
+    def ifname(self, topology_name: str) -> str:
+        """The platform's name of the topology's interface `ethN`; any other name is kept as it is."""
+        m = _ETH.match(topology_name)
+        if m is None:
+            return topology_name
+        n = int(m.group(1))
+        return self.naming.interface.format(n=n, n_minus_1=n - 1)
 
     def can(self, capability: str) -> bool:
         """The platform can, on its own or through a daemon beside it (FRR 8.4 sends PREF64 with radvd)."""
@@ -122,6 +147,14 @@ def load_platform(directory: Path, name: str) -> Platform:
             f"ra_daemon '{d.ra_daemon}' is not one of the platform's companions",
             "list it under companions, or remove ra_daemon (the platform sends its RAs itself)",
         )
+    try:
+        d.naming.interface.format(n=1, n_minus_1=0)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise src.error(
+            ("naming", "interface"),
+            f"interface naming {d.naming.interface!r} cannot be filled ({type(exc).__name__}: {exc})",
+            "use {n} (the topology's ethN number) or {n_minus_1}, e.g. GigabitEthernet{n} or ge-0/0/{n_minus_1}",
+        ) from None
     for n, artifact in enumerate(d.artifacts):
         if not (directory / name / artifact.template).exists():
             raise src.error(
@@ -138,6 +171,7 @@ def load_platform(directory: Path, name: str) -> Platform:
         tuple(d.services),
         {k: dict(v) for k, v in d.companions.items()},
         d.ra_daemon,
+        d.naming,
     )
 
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pilot.addressing import Plan
 from pilot.errors import PilotError
 from pilot.intent.model import Intent
 from pilot.stages import hosts, routers
-from pilot.stages.context import Capability, Context
+from pilot.stages.context import Capability, Context, Naming
 from pilot.stages.model import Device, Stage
 from pilot.stages.sitemap import StageMap
 from pilot.topology.model import Role
 
 
-def build_devices(intent: Intent, plan: Plan, stage: Stage | StageMap, can: Capability) -> list[Device]:
+def build_devices(
+    intent: Intent,
+    plan: Plan,
+    stage: Stage | StageMap,
+    can: Capability,
+    names: Callable[[str], Naming] | None = None,
+) -> list[Device]:
     """One Device per node of the topology the intent covers, in the topology's order: every segment at
     its site's stage (a Stage alone: the whole province at it)."""
     stages = stage if isinstance(stage, StageMap) else StageMap.of(intent, stage)
-    ctx = Context(intent, plan, stages, can)
+    ctx = Context(intent, plan, stages, can) if names is None else Context(intent, plan, stages, can, names)
     operators = {op.node: op for op in intent.internet.operators}
     sites = {s.node: s for s in intent.internet.sites}
     devices = []

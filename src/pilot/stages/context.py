@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from ipaddress import IPv4Address, IPv6Address
+from typing import Protocol
 
 from pilot.addressing import HostAddr, Plan
 from pilot.intent.model import Intent, Segment
@@ -20,12 +21,38 @@ EVERY_STAGE = "every-stage"
 Capability = Callable[[str, str], bool]  # (platform, capability) -> can it?
 
 
+class Naming(Protocol):
+    """How a platform names interfaces (pilot.render.platforms.Platform)."""
+
+    @property
+    def loopback(self) -> str: ...
+
+    def ifname(self, topology_name: str) -> str: ...
+
+
+class SameNames:
+    """The topology's names as they are (FRR and Linux: eth1, lo)."""
+
+    loopback = "lo"
+
+    def ifname(self, topology_name: str) -> str:
+        return topology_name
+
+
 @dataclass(frozen=True)
 class Context:
     intent: Intent
     plan: Plan
     stages: StageMap
     can: Capability
+    names: Callable[[str], Naming] = lambda platform: SameNames()  # platform -> its interface naming
+
+    def ifname(self, platform: str, topology_name: str) -> str:
+        """A device's name for the topology's interface (GigabitEthernet2 for eth2 on IOS-XE)."""
+        return self.names(platform).ifname(topology_name)
+
+    def loopback(self, platform: str) -> str:
+        return self.names(platform).loopback
 
     @property
     def stage(self) -> Stage:

@@ -30,14 +30,20 @@ def _natural(name: str) -> tuple[str, int]:
     return (stem, int(name[len(stem) :] or -1))
 
 
+def _far(ctx: Context, node: str, interface: str) -> str:
+    """The far end's interface as its own platform names it."""
+    return ctx.ifname(ctx.intent.topology.node(node).platform, interface)
+
+
 def province_router(ctx: Context, name: str) -> Device:
     intent, plan, stage = ctx.intent, ctx.plan, ctx.stage
     node = intent.topology.node(name)
+    plat = node.platform
     area = intent.ospf_area[name]
     lo = plan.loopbacks[name]
     interfaces = [
         Interface(
-            "lo",
+            ctx.loopback(plat),
             "loopback",
             ipv4=(lo.ipv4,) if lo.ipv4 else (),
             ipv6=(lo.ipv6,) if stage.ipv6 and lo.ipv6 else (),
@@ -59,8 +65,8 @@ def province_router(ctx: Context, name: str) -> Device:
         own, addr, far, _ = plan.links[key].end(name)
         interfaces.append(
             Interface(
-                own.interface,
-                f"link to {far.node} {far.interface}",
+                ctx.ifname(plat, own.interface),
+                f"link to {far.node} {_far(ctx, far.node, far.interface)}",
                 ipv4=(addr.ipv4,) if addr.ipv4 else (),
                 ipv6=(addr.ipv6,) if stage.ipv6 and addr.ipv6 else (),
                 ospf=p2p if addr.ipv4 else None,
@@ -76,8 +82,8 @@ def province_router(ctx: Context, name: str) -> Device:
             _, addr, _, far_addr = link.end(name)
             interfaces.append(
                 Interface(
-                    own.interface,
-                    f"uplink to {op.name} ({far.node} {far.interface})",
+                    ctx.ifname(plat, own.interface),
+                    f"uplink to {op.name} ({far.node} {_far(ctx, far.node, far.interface)})",
                     ipv4=(addr.ipv4,) if addr.ipv4 else (),
                     ipv6=(addr.ipv6,) if stage.ipv6 and addr.ipv6 else (),
                 )
@@ -92,7 +98,7 @@ def province_router(ctx: Context, name: str) -> Device:
                 )
     for seg in intent.segments_of(name):
         interfaces.append(_segment_interface(ctx, seg, node.platform, area))
-    interfaces.sort(key=lambda i: (i.name != "lo", _natural(i.name)))
+    interfaces.sort(key=lambda i: (i.name != ctx.loopback(plat), _natural(i.name)))
 
     statics: list[StaticRoute] = []
     prefix_lists: list[PrefixList] = []
@@ -162,7 +168,7 @@ def _segment_interface(ctx: Context, seg: Segment, platform: str, area: str) -> 
     gateway6: tuple[IPv6Interface, ...] = (sp.gateway6,) if stage.ipv6 else ()
     described = f"{seg.purpose.value} VLAN {seg.vlan} ({seg.key})"
     return Interface(
-        seg.gateway.interface,
+        ctx.ifname(platform, seg.gateway.interface),
         f"{described}: {seg.titles}" if seg.titles else described,
         ipv4=gateway4,
         ipv6=gateway6,
@@ -179,12 +185,13 @@ def _relays(ctx: Context, name: str) -> tuple[DhcpRelay, ...]:
         return ()
     server = ctx.host_addr(intent.services.dhcp)
     mine = [s for s in intent.segments_of(name) if s.key != dhcp_segment.key]
-    upstream = ctx.upstream(name, dhcp_segment.gateway.node) or dhcp_segment.gateway.interface
+    plat = intent.topology.node(name).platform
+    upstream = ctx.ifname(plat, ctx.upstream(name, dhcp_segment.gateway.node) or dhcp_segment.gateway.interface)
     relays = []
-    down4 = tuple(s.gateway.interface for s in mine if ctx.dhcp4(s))
+    down4 = tuple(ctx.ifname(plat, s.gateway.interface) for s in mine if ctx.dhcp4(s))
     if down4 and server.ipv4:
         relays.append(DhcpRelay(4, server.ipv4.ip, down4, upstream))
-    down6 = tuple(s.gateway.interface for s in mine if ctx.dhcp6(s))
+    down6 = tuple(ctx.ifname(plat, s.gateway.interface) for s in mine if ctx.dhcp6(s))
     if down6 and server.ipv6 and ctx.stage.ipv6:
         relays.append(DhcpRelay(6, server.ipv6.ip, down6, upstream))
     return tuple(relays)
@@ -195,10 +202,13 @@ def operator_router(ctx: Context, op: Operator) -> Device:
     intent, plan = ctx.intent, ctx.plan
     lo = plan.loopbacks[op.node]
     exchange = plan.exchange_hosts[op.node]
+    plat = intent.topology.node(op.node).platform
     interfaces = [
-        Interface("lo", "loopback", ipv4=(lo.ipv4,) if lo.ipv4 else (), ipv6=(lo.ipv6,) if lo.ipv6 else ()),
         Interface(
-            op.exchange_port,
+            ctx.loopback(plat), "loopback", ipv4=(lo.ipv4,) if lo.ipv4 else (), ipv6=(lo.ipv6,) if lo.ipv6 else ()
+        ),
+        Interface(
+            ctx.ifname(plat, op.exchange_port),
             f"the Internet exchange ({intent.internet.exchange})",
             ipv4=(exchange.ipv4,) if exchange.ipv4 else (),
             ipv6=(exchange.ipv6,) if exchange.ipv6 else (),
@@ -210,8 +220,8 @@ def operator_router(ctx: Context, op: Operator) -> Device:
         _, addr, _, far = link.end(op.node)
         interfaces.append(
             Interface(
-                own.interface,
-                f"customer {intent.province.display} ({province_end.node} {province_end.interface})",
+                ctx.ifname(plat, own.interface),
+                f"customer {intent.province.display} ({province_end.node} {_far(ctx, province_end.node, province_end.interface)})",
                 ipv4=(addr.ipv4,) if addr.ipv4 else (),
                 ipv6=(addr.ipv6,) if addr.ipv6 else (),
             )
@@ -230,7 +240,7 @@ def operator_router(ctx: Context, op: Operator) -> Device:
         for address in (other_addr.ipv4, other_addr.ipv6):
             if address is not None:
                 neighbors.append(BgpNeighbor(address.ip, other.asn, f"peer {other.name} ({other.node})"))
-    interfaces.sort(key=lambda i: (i.name != "lo", _natural(i.name)))
+    interfaces.sort(key=lambda i: (i.name != ctx.loopback(plat), _natural(i.name)))
     networks4: list[IPv4Network] = [plan.exchange4]
     networks6: list[IPv6Network] = [plan.exchange6]
     if lo.ipv4:
@@ -251,5 +261,4 @@ def operator_router(ctx: Context, op: Operator) -> Device:
             connect_retry=intent.province.bgp_connect_retry,  # the lab's operators retry as fast
         ),
     )
-    platform = intent.topology.node(op.node).platform
-    return Device(op.node, "router", platform, ctx.every_stage, router=router)
+    return Device(op.node, "router", plat, ctx.every_stage, router=router)

@@ -1,0 +1,64 @@
+"""A platform names its interfaces and its loopback (platform.yml `naming`): the topology's ethN becomes
+GigabitEthernetN, ge-0/0/(N-1), ... everywhere the builders put an interface name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pilot.errors import PilotError
+from pilot.inputs import load_inputs
+from pilot.render.platforms import NamingDef, Platform, load_platform
+from pilot.stages import build_devices, get_stage
+from testroot import ROOT
+
+
+def vendor(loopback: str, interface: str) -> Platform:
+    return Platform("x", Path("."), "x", {}, (), naming=NamingDef(loopback=loopback, interface=interface))
+
+
+def test_the_routers_interfaces_are_named_by_their_platform(tmp_path: Path) -> None:
+    """core as Junos and dost-rtr as IOS-XE (labels in a copy of the topology), the rest FRR and Linux."""
+    topology = (ROOT / "containerlab.yml").read_text()
+    topology = topology.replace(
+        "    core: {group: routers}", "    core: {group: routers, labels: {pilot.platform: junos}}"
+    )
+    topology = topology.replace(
+        "    dost-rtr: {group: routers}", "    dost-rtr: {group: routers, labels: {pilot.platform: iosxe}}"
+    )
+    (tmp_path / "containerlab.yml").write_text(topology)
+    inputs = load_inputs(tmp_path / "containerlab.yml", ROOT / "inventory/intent.yml", ROOT / "inventory/addresses.yml")
+    assert inputs.topology.node("core").platform == "junos"
+    frr = load_platform(ROOT / "templates", "frr")
+    platforms = {"iosxe": vendor("Loopback0", "GigabitEthernet{n}"), "junos": vendor("lo0.0", "ge-0/0/{n_minus_1}")}
+    built = build_devices(
+        inputs.intent, inputs.plan, get_stage("dual-stack"), lambda p, c: False, lambda p: platforms.get(p, frr)
+    )
+    devices = {d.name: d.router for d in built if d.router is not None}
+    dost, core, soyte = devices["dost-rtr"], devices["core"], devices["soyte-rtr"]
+    assert dost is not None and core is not None and soyte is not None
+    assert [i.name for i in dost.interfaces] == [
+        "Loopback0",
+        "GigabitEthernet1",
+        "GigabitEthernet2",
+        "GigabitEthernet3",
+    ]
+    assert dost.interfaces[1].description == "link to core ge-0/0/3"  # the far end as Junos names it
+    relay = dost.relay(4)
+    assert relay is not None and relay.upstream == "GigabitEthernet1"
+    assert relay.downstream == ("GigabitEthernet2", "GigabitEthernet3")
+    assert core.interfaces[0].name == "lo0.0" and [i.name for i in core.interfaces][1:] == [
+        f"ge-0/0/{n}" for n in range(5)
+    ]
+    assert [i.name for i in soyte.interfaces] == ["lo", "eth1", "eth2"]  # FRR: the topology's names
+    assert soyte.interfaces[1].description == "link to core ge-0/0/4"
+
+
+def test_a_naming_pattern_that_cannot_be_filled_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "templates" / "frr", tmp_path / "frr")
+    descriptor = tmp_path / "frr" / "platform.yml"
+    descriptor.write_text(descriptor.read_text() + "naming:\n  interface: 'Gi{slot}/{n}'\n")
+    with pytest.raises(PilotError, match=r"platform.yml:\d+:\d+: naming.interface: .* use \{n\}"):
+        load_platform(tmp_path, "frr")
