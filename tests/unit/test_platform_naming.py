@@ -59,6 +59,6 @@ def test_the_routers_interfaces_are_named_by_their_platform(tmp_path: Path) -> N
 def test_a_naming_pattern_that_cannot_be_filled_is_refused(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "templates" / "frr", tmp_path / "frr")
     descriptor = tmp_path / "frr" / "platform.yml"
-    descriptor.write_text(descriptor.read_text() + "naming:\n  interface: 'Gi{slot}/{n}'\n")
+    descriptor.write_text(descriptor.read_text().replace('interface: "eth{n}"', "interface: 'Gi{slot}/{n}'"))
     with pytest.raises(PilotError, match=r"platform.yml:\d+:\d+: naming.interface: .* use \{n\}"):
         load_platform(tmp_path, "frr")
