@@ -12,6 +12,7 @@ from pathlib import Path
 from pilot import limit as limits
 from pilot.errors import PilotError
 from pilot.inputs import Inputs
+from pilot.render import capabilities
 from pilot.render.engine import RenderedDevice, RenderedFile, render_device
 from pilot.render.platforms import Platform, load_platform, templates_dir
 from pilot.render.validate import missing_validators, validate
@@ -55,9 +56,11 @@ def render_stage(
 
     devices = build_devices(inputs.intent, inputs.plan, stages, lambda p, c: platform(p).can(c), platform)
     chosen = set(limits.select(limit, [(d.name, d.role, d.platform) for d in devices]))
+    unconfirmed = capabilities.check([d for d in devices if d.name in chosen], platform)
     rendered = [render_device(d, platform(d.platform)) for d in devices if d.name in chosen]
     lowest = min((s for _, s in stages.sites), key=lambda s: s.index, default=stages.province)
-    result = RenderResult(stages.province, rendered, notes=_notes(inputs, lowest, rendered), stages=stages)
+    notes = _notes(inputs, lowest, rendered) + sorted(set(unconfirmed))
+    result = RenderResult(stages.province, rendered, notes=notes, stages=stages)
     if check:
         _check(inputs, result)
     return result

@@ -60,11 +60,23 @@ class NamingDef(_Strict):
     interface: str = "eth{n}"
 
 
+class CapabilityDef(_Strict):
+    """A capability with what the table knows of it: since which OS version, where that is documented,
+    whether it could be confirmed, and what the network does instead where the platform lacks it."""
+
+    supported: bool
+    since: str | None = None  # the minimum OS version, e.g. "IOS-XE 17.6"
+    doc: str | None = None  # a documentation reference
+    unconfirmed: bool = False  # not confirmed from vendor documentation: the render warns
+    fallback: str | None = None  # lacking it is fine: what stands in (PREF64 -> RFC 7050 through DNS64)
+
+
 class PlatformDef(_Strict):
     platform: str
     description: str
     naming: NamingDef = Field(default_factory=NamingDef)
-    capabilities: dict[str, bool] = Field(default_factory=dict)  # what the platform can do on its own
+    # What the platform can do on its own: true/false, or what the table knows (CapabilityDef).
+    capabilities: dict[str, bool | CapabilityDef] = Field(default_factory=dict)
     # Daemons that run beside the platform, each with the capabilities it adds (isc-dhcp-relay, radvd).
     companions: dict[str, dict[str, bool]] = Field(default_factory=dict)
     # Who sends the Router Advertisements: a companion's name, or None for the platform itself.
@@ -84,6 +96,11 @@ class Platform:
     companions: dict[str, dict[str, bool]] = field(default_factory=dict)
     ra_daemon: str | None = None
     naming: NamingDef = field(default_factory=NamingDef)
+    details: dict[str, CapabilityDef] = field(default_factory=dict)  # the capabilities given as mappings
+
+    def detail(self, capability: str) -> CapabilityDef:
+        found = self.details.get(capability)
+        return found if found is not None else CapabilityDef(supported=self.capabilities.get(capability, False))
 
     @property
     def loopback(self) -> str:
@@ -166,12 +183,13 @@ def load_platform(directory: Path, name: str) -> Platform:
         d.platform,
         directory / name,
         d.description,
-        dict(d.capabilities),
+        {k: v if isinstance(v, bool) else v.supported for k, v in d.capabilities.items()},
         tuple(d.artifacts),
         tuple(d.services),
         {k: dict(v) for k, v in d.companions.items()},
         d.ra_daemon,
         d.naming,
+        {k: v for k, v in d.capabilities.items() if isinstance(v, CapabilityDef)},
     )
 
 

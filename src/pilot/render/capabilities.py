@@ -1,0 +1,73 @@
+"""The capability table, enforced: what each device's intended state needs of its platform, checked
+before anything is rendered. A stage that needs what a platform lacks is refused, naming the device,
+the feature, the minimum OS version the table knows and the fix, unless the table names a fallback
+(PREF64 -> RFC 7050: hosts find the NAT64 prefix through DNS64)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pilot.errors import PilotError
+from pilot.render.platforms import Platform
+from pilot.stages.model import Device
+
+# capability -> what needs it, in words (for the error)
+FEATURES = {
+    "ospfv3": "OSPFv3",
+    "router_advertisements": "Router Advertisements",
+    "rdnss_dnssl": "RDNSS and DNSSL in Router Advertisements (RFC 8106)",
+    "pref64": "the PREF64 option in Router Advertisements (RFC 8781)",
+    "dhcp_relay": "a DHCP relay",
+    "option108": "DHCPv4 option 108, IPv6-Only Preferred (RFC 8925)",
+}
+
+
+def needed(device: Device) -> dict[str, str]:
+    """{capability: where the device needs it} at its stage."""
+    out: dict[str, str] = {}
+    router = device.router
+    if router is not None:
+        if router.ospf6:
+            out["ospfv3"] = "OSPFv3 on its links"
+        for i in router.interfaces:
+            if i.ra is None:
+                continue
+            out.setdefault("router_advertisements", f"RAs on {i.name}")
+            if i.ra.rdnss or i.ra.dnssl:
+                out.setdefault("rdnss_dnssl", f"RDNSS/DNSSL on {i.name}")
+            if i.ra.pref64 is not None or i.ra.pref64_unsupported is not None:
+                out.setdefault("pref64", f"PREF64 on {i.name}")
+        if router.relays:
+            out["dhcp_relay"] = "DHCP relay for its segments"
+    host = device.host
+    if host is not None and host.dhcp is not None and any(s.v6only_wait for s in host.dhcp.subnets4):
+        out["option108"] = "option 108 on its DHCPv4 subnets"
+    return out
+
+
+def check(devices: Sequence[Device], platform: Callable[[str], Platform]) -> list[str]:
+    """Refuse (PilotError) the first device whose platform lacks a capability its stage needs and the
+    table names no fallback for; return the notes: fallbacks used and capabilities used unconfirmed."""
+    notes: list[str] = []
+    for device in devices:
+        plat = platform(device.platform)
+        for capability, where in needed(device).items():
+            detail = plat.detail(capability)
+            if plat.can(capability):
+                if detail.unconfirmed:
+                    notes.append(
+                        f"{FEATURES.get(capability, capability)} on {plat.name} is unconfirmed in the vendor's"
+                        f" documentation ({device.name}: {where})"
+                    )
+                continue
+            if detail.fallback:
+                continue  # the builders already render the fallback and note it (PREF64 -> RFC 7050)
+            since = f" (needs {detail.since})" if detail.since else ""
+            doc = f"; see {detail.doc}" if detail.doc else ""
+            raise PilotError(
+                f"device '{device.name}' (platform {plat.name}): stage {device.stage.name} needs"
+                f" {FEATURES.get(capability, capability)} ({where}), which {plat.name} lacks{since}{doc}",
+                fix=f"upgrade it to an OS version that has it and say so in {plat.directory / 'platform.yml'},"
+                " or keep its sites at an earlier stage",
+            )
+    return notes
