@@ -19,6 +19,17 @@ from testroot import PILOT_NODES, ROOT
 ROUTERS = ("isp1", "isp2", "core", "dost-rtr", "soyte-rtr")
 
 
+def mock_inventory(tmp_path: Path, monkeypatch: Any) -> Path:
+    """The pilot's devices behind the mock driver, fresh (no device state left by another test), with
+    no credentials file and no journal of the user's: the inventory directory."""
+    from pilot.drivers.mock import MockDriver
+
+    monkeypatch.setenv("PILOT_CREDENTIALS", str(tmp_path / "no-credentials.yml"))
+    monkeypatch.delenv("PILOT_JOURNAL", raising=False)
+    MockDriver.devices.clear()
+    return write_inventory(tmp_path / "inventory")
+
+
 def write_inventory(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     hosts = {

@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,24 @@ def footprint(lab: str) -> dict[str, Any]:
         "files": paths.root.exists(),
         "mounts": mounts,
     }
+
+
+@contextmanager
+def pilot_lab(work: Path, prefix: str) -> Iterator[tuple[str, Path]]:
+    """The pilot lab up under a unique name, with its inventory written to work/inventory: (name,
+    inventory). Taken down afterwards, and checked to leave nothing behind."""
+    name = unique(prefix)
+    up = pilot("lab", "up", "--name", name)
+    assert up.returncode == 0, up.stderr
+    try:
+        inventory = work / "inventory"
+        written = pilot("lab", "inventory", "--name", name, "--out", str(inventory))
+        assert written.returncode == 0, written.stderr
+        yield name, inventory
+    finally:
+        down = pilot("lab", "down", "--name", name, "--force")
+        assert down.returncode == 0, down.stderr
+        assert_nothing_left(name)
 
 
 def assert_nothing_left(lab: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labkit import assert_nothing_left, lab_exec, pilot, unique, why
+from labkit import lab_exec, pilot, pilot_lab, why
 
 pytestmark = pytest.mark.lab
 
@@ -64,19 +64,12 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     work = tmp_path_factory.mktemp("agencies")
-    name = unique("ab")
-    up = pilot("lab", "up", "--name", name)
-    assert up.returncode == 0, up.stderr
-    try:
-        inventory = work / "inventory"
-        written = pilot("lab", "inventory", "--name", name, "--out", str(inventory))
-        assert written.returncode == 0, written.stderr
-        env = {"PILOT_JOURNAL": str(work / "journal.sqlite"), "PILOT_CREDENTIALS": str(work / "none.yml")}
-        yield Lab(name, inventory, env)
-    finally:
-        down = pilot("lab", "down", "--name", name, "--force")
-        assert down.returncode == 0, down.stderr
-        assert_nothing_left(name)
+    with pilot_lab(work, "ab") as (name, inventory):
+        yield Lab(
+            name,
+            inventory,
+            {"PILOT_JOURNAL": str(work / "journal.sqlite"), "PILOT_CREDENTIALS": str(work / "none.yml")},
+        )
 
 
 def passed(report: dict[str, Any]) -> dict[str, bool]:

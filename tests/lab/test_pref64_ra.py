@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from labkit import assert_nothing_left, lab_exec, pilot, unique, why
+from labkit import lab_exec, pilot, pilot_lab, why
 
 from pilot.verify.observe import SCRIPTS
 
@@ -57,18 +57,8 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     work = tmp_path_factory.mktemp("pref64")
-    name = unique("p64-")
-    up = pilot("lab", "up", "--name", name)
-    assert up.returncode == 0, up.stderr
-    try:
-        inventory = work / "inventory"
-        written = pilot("lab", "inventory", "--name", name, "--out", str(inventory))
-        assert written.returncode == 0, written.stderr
+    with pilot_lab(work, "p64-") as (name, inventory):
         yield Lab(name, inventory, work)
-    finally:
-        down = pilot("lab", "down", "--name", name, "--force")
-        assert down.returncode == 0, down.stderr
-        assert_nothing_left(name)
 
 
 def pref64_check(report: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from labkit import ROOT, assert_nothing_left, eventually, lab_exec, pilot, unique, why
+from labkit import ROOT, eventually, lab_exec, pilot, pilot_lab, why
 
 from pilot.journal import Journal
 from pilot.journal.lock import read_holders
@@ -81,23 +81,13 @@ class Lab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     work = tmp_path_factory.mktemp("rollout")
-    name = unique("tr")
-    up = pilot("lab", "up", "--name", name)
-    assert up.returncode == 0, up.stderr
-    try:
-        inventory = work / "inventory"
-        written = pilot("lab", "inventory", "--name", name, "--out", str(inventory))
-        assert written.returncode == 0, written.stderr
+    with pilot_lab(work, "tr") as (name, inventory):
         env = {
             "PILOT_JOURNAL": str(work / "journal.sqlite"),
             "PILOT_CREDENTIALS": str(work / "no-credentials.yml"),  # not the user's own
             "PILOT_SSH_PASSWORD": MARKER,
         }
         yield Lab(name, inventory, work / "journal.sqlite", env, work, time.time())
-    finally:
-        down = pilot("lab", "down", "--name", name, "--force")
-        assert down.returncode == 0, down.stderr
-        assert_nothing_left(name)
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:

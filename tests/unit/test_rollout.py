@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockinv import write_inventory
+from mockinv import mock_inventory
 from pilot.drivers.mock import MockDevice, MockDriver
 from pilot.errors import PilotError
 from pilot.journal import Journal, RunLock
@@ -29,10 +29,7 @@ NODES = PILOT_NODES
 @pytest.fixture
 def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The pilot's devices, all reached through the mock driver."""
-    monkeypatch.setenv("PILOT_CREDENTIALS", str(tmp_path / "no-credentials.yml"))
-    monkeypatch.delenv("PILOT_JOURNAL", raising=False)
-    MockDriver.devices.clear()
-    return write_inventory(tmp_path / "inventory")
+    return mock_inventory(tmp_path, monkeypatch)
 
 
 def checker(passed: bool = True):  # type: ignore[no-untyped-def]

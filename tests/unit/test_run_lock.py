@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mockinv import passing_check, write_inventory
-from pilot.drivers.mock import MockDriver
+from mockinv import mock_inventory, passing_check
 from pilot.errors import PilotError
 from pilot.journal import Journal, RunLock
 from pilot.rollout.engine import Options, Rollout
@@ -98,10 +97,7 @@ def test_a_killed_holder_is_never_named(tmp_path: Path, killed_holder: int) -> N
 # -- diff and verify take it shared ------------------------------------------------------------------------
 @pytest.fixture
 def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PILOT_CREDENTIALS", str(tmp_path / "no-credentials.yml"))
-    monkeypatch.delenv("PILOT_JOURNAL", raising=False)
-    MockDriver.devices.clear()
-    return write_inventory(tmp_path / "inventory")
+    return mock_inventory(tmp_path, monkeypatch)
 
 
 def rollout(inventory: Path) -> Rollout:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mockinv import write_inventory
+from mockinv import mock_inventory
 from pilot.drivers.mock import MockDriver
 from pilot.errors import PilotError
 from pilot.inputs import Inputs, load_inputs
@@ -138,10 +138,7 @@ def test_the_verification_pack_is_per_site(inputs: Inputs) -> None:
 
 @pytest.fixture
 def inventory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PILOT_CREDENTIALS", str(tmp_path / "no-credentials.yml"))
-    monkeypatch.delenv("PILOT_JOURNAL", raising=False)
-    MockDriver.devices.clear()
-    return write_inventory(tmp_path / "inventory")
+    return mock_inventory(tmp_path, monkeypatch)
 
 
 def rollout(inventory: Path, seen: list[dict[str, str]] | None = None, **kw) -> Rollout:  # type: ignore[no-untyped-def]

@@ -42,14 +42,9 @@ TemplatesOpt = typer.Option(
 )
 
 
-def _sites(inv: Any, site: list[str] | None, agency: list[str] | None) -> list[str]:
-    """The sites --site/--agency name, checked against the inventory's intent (none: the whole province)."""
-    if not site and not agency:
-        return []
-    from pilot.rollout.plan import run_inputs
-    from pilot.stages.sitemap import choose_sites
-
-    return choose_sites(run_inputs(inv).intent, site or (), agency or ())
+def _where(report: Any) -> str:
+    """` at dost/hq, soyte/hq` for a run that moves sites; nothing for the whole province."""
+    return f" at {', '.join(report.sites)}" if report.sites else ""
 
 
 def _inventory(path: Path | None, lab: str | None = None) -> Any:
@@ -120,9 +115,8 @@ def _confirm(report: Any) -> bool:
         return False
     changed = sum(1 for d in report.devices if d.diff)
     try:
-        where = f" at {', '.join(report.sites)}" if report.sites else ""
         return typer.confirm(
-            f"apply {report.stage}{where} to the {changed} devices that change?", default=False, err=True
+            f"apply {report.stage}{_where(report)} to the {changed} devices that change?", default=False, err=True
         )
     except typer.Abort:
         raise KeyboardInterrupt from None  # Ctrl-C at the question stops pilot as it does anywhere else
@@ -183,9 +177,8 @@ def _finish(report: Any, as_json: bool) -> None:
         _print_checks("checks", report.checks)
         _print_checks("after the rollback", report.after_rollback)
         colour = "green" if report.ok else "red"
-        where = f" at {', '.join(report.sites)}" if report.sites else ""
         out.print(
-            f"run {report.run_id}: {report.command} {report.stage}{where}: [{colour}]{report.state}[/] ({report.seconds:.1f} s) "
+            f"run {report.run_id}: {report.command} {report.stage}{_where(report)}: [{colour}]{report.state}[/] ({report.seconds:.1f} s) "
             f"{Text(report.detail if len(report.detail) < 300 else report.detail[:297] + '...')}"
         )
     if not report.ok:
@@ -221,10 +214,9 @@ def diff(
     from pilot.stages import get_stage
 
     wanted = get_stage(stage)
-    inv = _inventory(inventory, lab)
-    sites = _sites(inv, site, agency)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(inv, _options(limit, True, True, workers, templates, progress)).diff(wanted, sites)
+        rollout = Rollout(_inventory(inventory, lab), _options(limit, True, True, workers, templates, progress))
+        report = rollout.diff(wanted, rollout.choose_sites(site or (), agency or ()))
     if not as_json:
         for d in report.devices:
             out.print(f"[bold]== {d.name}[/] ({d.transport})" + ("" if d.diff else ": no change"))
@@ -269,14 +261,13 @@ def apply(
     if stage is None and not resume:
         raise PilotError("apply needs --stage", fix="pass --stage ipv4|dual-stack|ipv6-mostly|ipv6-only, or --resume")
     wanted = get_stage(stage) if stage else None  # with --resume, the interrupted run's
-    inv = _inventory(inventory, lab)
-    sites = _sites(inv, site, agency)
-    if resume and sites:
+    if resume and (site or agency):
         raise PilotError("--resume re-applies the interrupted run's own sites", fix="drop --site/--agency")
     with LiveProgress(not as_json) as progress:
-        report = Rollout(inv, _options(limit, yes, not no_rollback, workers, templates, progress)).apply(
-            wanted, resume=resume, sites=sites
+        rollout = Rollout(
+            _inventory(inventory, lab), _options(limit, yes, not no_rollback, workers, templates, progress)
         )
+        report = rollout.apply(wanted, resume=resume, sites=rollout.choose_sites(site or (), agency or ()))
     _finish(report, as_json)
 
 
@@ -301,12 +292,9 @@ def rollback(
     from pilot.stages import get_stage
 
     wanted = get_stage(to)
-    inv = _inventory(inventory, lab)
-    sites = _sites(inv, site, agency)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(inv, _options(limit, yes, True, workers, templates, progress)).apply(
-            wanted, command="rollback", sites=sites
-        )
+        rollout = Rollout(_inventory(inventory, lab), _options(limit, yes, True, workers, templates, progress))
+        report = rollout.apply(wanted, command="rollback", sites=rollout.choose_sites(site or (), agency or ()))
     _finish(report, as_json)
 
 
@@ -331,10 +319,9 @@ def verify(
     from pilot.stages import get_stage
 
     wanted = get_stage(stage) if stage else None
-    inv = _inventory(inventory, lab)
-    sites = _sites(inv, site, agency)
     with LiveProgress(not as_json) as progress:
-        report = Rollout(inv, _options(limit, True, True, 8, templates, progress)).verify(wanted, sites)
+        rollout = Rollout(_inventory(inventory, lab), _options(limit, True, True, 8, templates, progress))
+        report = rollout.verify(wanted, rollout.choose_sites(site or (), agency or ()))
     _finish(report, as_json)
 
 
@@ -360,10 +347,12 @@ def status(
     from pilot.rollout.sites import recorded_map, recorded_stages
 
     inv = _inventory(inventory, lab)
+    inputs = None
     try:
-        intent = run_inputs(inv).intent
+        inputs = run_inputs(inv)
     except PilotError as exc:  # the devices' stages do not need the intent; the sites and drift do
-        intent, unreadable = None, str(exc)
+        unreadable = str(exc)
+    intent = inputs.intent if inputs is not None else None
     with Journal.open(inv.journal_path, read_only=True) as journal:  # status reads: a read-only journal will do
         journal.recover(procs.alive)
         stages = journal.device_stages(str(inv.directory))
@@ -375,7 +364,9 @@ def status(
     if intent is None:
         err.print(f"[yellow]note:[/] no sites shown, and no device compared: {Text(unreadable)}")
     told = ask_devices(inv) if ask else {}
-    drift = _drift(inv, stages, templates, recorded_map(recorded, intent)) if ask and intent is not None else {}
+    drift = {}
+    if ask and inputs is not None:
+        drift = _drift(inv, stages, templates, inputs, recorded_map(recorded, inputs.intent))
     rows = []
     for name, host in inv.hosts.items():
         known = stages.get(name)
@@ -443,7 +434,8 @@ def _site_rows(inv: Any, intent: Any, recorded: dict[str, str], runs: dict[str, 
     rows = []
     for site in migrating_sites(intent):
         agency, _, name = site.partition("/")
-        devices = [d for d in inv.hosts if d in serving(intent, [site])]
+        serving_it = serving(intent, [site])
+        devices = [d for d in inv.hosts if d in serving_it]
         rows.append(
             {
                 "site": site,
@@ -468,7 +460,7 @@ def _print_sites(rows: list[dict[str, Any]]) -> None:
     out.print(table)
 
 
-def _drift(inv: Any, stages: Any, templates: Path | None, recorded: Any = None) -> dict[str, str]:
+def _drift(inv: Any, stages: Any, templates: Path | None, inputs: Any, recorded: Any = None) -> dict[str, str]:
     """Each device compared with the recorded stage map (or, for a journal from before stage maps, with
     its own recorded stage), as `pilot diff` does: `in sync`, or `DRIFTED: <summary>`, or why it could
     not be compared."""
@@ -478,7 +470,7 @@ def _drift(inv: Any, stages: Any, templates: Path | None, recorded: Any = None) 
     known = {n: str(s.stage) for n, s in stages.items() if n in inv.hosts and s.stage and not s.unknown}
     if not known:
         return {}
-    rollout = Rollout(inv, Options(templates=templates, validate=False))
+    rollout = Rollout(inv, Options(templates=templates, validate=False), inputs)
     outcomes = rollout.drift(recorded if recorded is not None else known)
     outcomes = {n: o for n, o in outcomes.items() if n in known}
     out = {}

@@ -25,6 +25,7 @@ from pilot import faults
 from pilot import limit as limits
 from pilot.agent.diffs import render_diff
 from pilot.errors import Location, PilotError
+from pilot.inputs import Inputs
 from pilot.journal import Journal, RunLock
 from pilot.journal.resume import blocked_by, resume_target
 from pilot.lab import procs
@@ -41,20 +42,31 @@ from pilot.rollout.workdir import before_changing_run
 from pilot.stages import get_stage, stage_names
 from pilot.stages.context import EVERY_STAGE
 from pilot.stages.model import Stage
-from pilot.stages.sitemap import StageMap
+from pilot.stages.sitemap import StageMap, choose_sites
 from pilot.verify import CheckResult, SshShell, build_pack, interior_routing, run_pack
 
 __all__ = ["DeviceReport", "Options", "Progress", "Quiet", "Rollout", "RunReport"]
 
 
 class Rollout:
-    def __init__(self, inventory: Inventory, options: Options) -> None:
+    def __init__(self, inventory: Inventory, options: Options, inputs: Inputs | None = None) -> None:
         self.inv = inventory
         self.opt = options
+        self._inputs = inputs  # the topology, intent and address plan: read once, on first use
         self.progress = options.progress
         self.net = Connections(inventory, options.workers, self.progress.device)
         self._log: tuple[Journal, int, float] | None = None  # where phases are logged, and since when
         self._pushing = False  # the run has begun changing devices: stopping now leaves them mid-change
+
+    @property
+    def inputs(self) -> Inputs:
+        if self._inputs is None:
+            self._inputs = run_inputs(self.inv)
+        return self._inputs
+
+    def choose_sites(self, sites: Sequence[str], agencies: Sequence[str]) -> list[str]:
+        """The sites --site/--agency name, checked against the intent (none given: the whole province)."""
+        return choose_sites(self.inputs.intent, sites, agencies) if sites or agencies else []
 
     def _phase(self, text: str) -> None:
         """Tell the user, and the run's log: `pilot show` then says where a slow run spent its time."""
@@ -92,7 +104,7 @@ class Rollout:
         stages): a device that a site move does not concern shows no change."""
         start = time.monotonic()
         self._phase(f"rendering {stage.name}")
-        inputs = run_inputs(self.inv)
+        inputs = self.inputs
         # Shared: diffs run together, never during an apply (they would probe devices mid-change).
         with RunLock(self.inv.directory, "diff", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
@@ -148,7 +160,7 @@ class Rollout:
         """`stage` None only with `resume` (the interrupted run's stage and sites are used). `sites`: move
         those only (pilot.rollout.sites); none: the whole province."""
         start = time.monotonic()
-        inputs = run_inputs(self.inv)
+        inputs = self.inputs
         with RunLock(self.inv.directory, command) as lock, Journal.open(self.inv.journal_path) as journal:
             before_changing_run(journal, self.inv.directory)  # sound journal, its copy, writable run files
             journal.recover(procs.alive)
@@ -409,7 +421,7 @@ class Rollout:
         and the shared infrastructure's only). A network recorded before stage maps whose devices are at
         different stages is `mixed`: each device is checked at its own stage, and it never passes."""
         start = time.monotonic()
-        inputs = run_inputs(self.inv)
+        inputs = self.inputs
         with RunLock(self.inv.directory, "verify", shared=True) as lock, Journal.open(self.inv.journal_path) as journal:
             inventory = str(self.inv.directory)
             recorded = recorded_stages(journal, inventory, inputs.intent)
@@ -510,7 +522,9 @@ class Rollout:
         out: dict[str, Outcome] = {}
         try:
             for label, (wanted, names) in groups.items():
-                plan = plan_run(self.inv, wanted, names, self.opt.templates, strict_record=False, check=False)
+                plan = plan_run(
+                    self.inv, wanted, names, self.opt.templates, strict_record=False, check=False, inputs=self.inputs
+                )
                 out.update(self._each(plan.hosts, 0, lambda p, b: p.diff(b), plan.bundles(f"drift-{label}")))
         finally:
             self._close_connections()

@@ -32,11 +32,6 @@ class RunPlan:
     def bundles(self, run: str) -> dict[str, str]:
         return {h.name: to_json(bundle_of(self.rendered[h.name], run)) for h in self.hosts}
 
-    @property
-    def label(self) -> str:
-        """What the run applies, in a word: the stage, or `mixed` when the sites are at several."""
-        return self.stages.label
-
     def clients(self) -> set[str]:
         return {h.name for h in self.hosts if self.rendered[h.name].device.role == "client"}
 
@@ -54,10 +49,9 @@ def plan_run(
     strict_record: bool = True,
     check: bool = True,
     inputs: Inputs | None = None,
-    only: set[str] | None = None,
 ) -> RunPlan:
-    """The run's devices (the inventory's, selected by `limit`, and among `only` when given) with the
-    stage (or stage map) rendered for them."""
+    """The run's devices (the inventory's, selected by `limit`) with the stage (or stage map) rendered
+    for them; `inputs` when the caller has loaded them already."""
     inputs = inputs or run_inputs(inventory)
     stages = stage if isinstance(stage, StageMap) else StageMap.of(inputs.intent, stage)
     if strict_record and inputs.plan.new:
@@ -76,9 +70,7 @@ def plan_run(
             location=Location(inventory.directory / "hosts.yaml", missing[0]),
         )
     order = {name: i for i, name in enumerate(rendered)}
-    if only is not None:
-        names = [n for n in names if n in only]
     hosts = sorted((inventory.hosts[n] for n in names), key=lambda h: order[h.name])
-    if not hosts and only is None:
+    if not hosts:
         raise PilotError("--limit selected no device of the inventory", fix="check the expression")
     return RunPlan(stages.province, stages, inputs, tuple(hosts), rendered, tuple(result.notes))

@@ -21,7 +21,7 @@ from pilot.rollout.bundle import bundle_of, to_json
 from pilot.rollout.inventory import Inventory
 from pilot.rollout.plan import RunPlan, plan_run
 from pilot.rollout.report import Options
-from pilot.stages import get_stage
+from pilot.stages import get_stage, stage_names
 from pilot.stages.model import Stage
 from pilot.stages.sitemap import StageMap, migrating_sites, site_of
 
@@ -38,15 +38,9 @@ def recorded_stages(journal: Journal, inventory: str, intent: Intent) -> dict[st
     stages = {d.stage for d in devices.values()}
     if devices and len(stages) == 1 and not any(d.unknown for d in devices.values()):
         only = stages.pop()
-        if only in {s.name for s in _all_stages()}:
+        if only in stage_names():
             return dict.fromkeys(sites, only)
     return {}
-
-
-def _all_stages() -> tuple[Stage, ...]:
-    from pilot.stages import stages
-
-    return stages()
 
 
 def recorded_map(recorded: Mapping[str, str], intent: Intent) -> StageMap | None:

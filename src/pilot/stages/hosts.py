@@ -156,13 +156,15 @@ def _dhcp(ctx: Context, iface: HostInterface) -> DhcpService:
         sp = plan.segments[seg.key]
         if ctx.dhcp4(seg) and sp.ipv4 is not None and sp.pool4 is not None and sp.gateway4 is not None:
             wait = intent.province.v6only_wait if ctx.at(seg).option108 and seg.is_user else None
-            dns4 = (ctx.dns4(seg),) if ctx.dns4(seg) != ctx.dns4() else ()
+            resolver4 = ctx.dns4(seg)  # a subnet names its own resolver only where it is not the server's
+            dns4 = (resolver4,) if resolver4 != ctx.dns4() else ()
             subnets4.append(
                 Dhcp4Subnet(stable_id(seg.key), seg.key, sp.ipv4, sp.pool4, sp.gateway4.ip, wait, seg.titles, dns4)
             )
         if ctx.dhcp6(seg):
             pool = sp.pool6 if seg.dhcpv6 is Dhcpv6.STATEFUL else None
-            dns6 = (ctx.dns6(seg),) if ctx.dns6(seg) != ctx.dns6() else ()
+            resolver6 = ctx.dns6(seg)
+            dns6 = (resolver6,) if resolver6 != ctx.dns6() else ()
             subnets6.append(Dhcp6Subnet(stable_id(seg.key), seg.key, sp.ipv6, pool, seg.titles, dns6))
     return DhcpService(
         interface=iface.name,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from pilot.errors import PilotError
 from pilot.intent.model import Intent, Segment
@@ -55,27 +56,24 @@ class StageMap:
     base: Stage
 
     @classmethod
-    def uniform(cls, stage: Stage, sites: Iterable[str]) -> StageMap:
-        return cls(tuple((s, stage) for s in sites), stage)
-
-    @classmethod
     def of(cls, intent: Intent, stage: Stage) -> StageMap:
         """The whole province at one stage."""
-        return cls.uniform(stage, migrating_sites(intent))
+        return cls(tuple((site, stage) for site in migrating_sites(intent)), stage)
 
     @classmethod
     def from_names(cls, names: Mapping[str, str], base: str) -> StageMap:
         return cls(tuple((site, get_stage(stage)) for site, stage in names.items()), get_stage(base))
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", dict(self.sites))
+    # Asked for every segment and device a render builds: computed once (the map is frozen).
+    @cached_property
+    def _index(self) -> dict[str, Stage]:
+        return dict(self.sites)
 
     def stage_of(self, site: str) -> Stage:
         """The stage of a migrating site; the province-wide stage for any other (shared) site."""
-        found: Stage | None = self._index.get(site)  # type: ignore[attr-defined]
-        return found if found is not None else self.province
+        return self._index.get(site) or self.province
 
-    @property
+    @cached_property
     def province(self) -> Stage:
         """The stage of the province-wide parts: the highest any site is at."""
         if not self.sites:
@@ -127,7 +125,7 @@ def choose_sites(intent: Intent, sites: Iterable[str] = (), agencies: Iterable[s
     shared = shared_sites(intent)
     source = str(intent.source)
     wanted: list[str] = []
-    given = [t for t in (*sites, *agencies)]
+    given = [*sites, *agencies]
     if given and not any(p.strip() for t in given for p in t.split(",")):
         raise PilotError(
             "--site/--agency names no site (an empty name would mean the whole province)",

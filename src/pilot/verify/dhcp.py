@@ -3,7 +3,6 @@ stage's options, whatever lease the client already holds. A stopped server fails
 
 from __future__ import annotations
 
-import json
 from ipaddress import IPv4Address, IPv6Address
 
 from pilot.addressing import Plan
@@ -11,7 +10,7 @@ from pilot.intent.model import Intent, Segment
 from pilot.intent.schema import Dhcpv6
 from pilot.stages.model import Stage
 from pilot.verify.model import Check, Probe, Shell
-from pilot.verify.observe import probe_command
+from pilot.verify.observe import ask_script
 
 WAIT = 3  # seconds the probe waits for an answer, retransmitting every second
 TIMEOUT = 4.0  # a check asks once more at most (a server just restarted): a stopped one fails within seconds
@@ -47,16 +46,7 @@ def dhcp_checks(
 
 def _ask(shell: Shell, node: str, args: str) -> dict[str, object]:
     """The probe's JSON answer; {"error": why} when it printed none (no python3, a traceback)."""
-    result = shell.run(node, probe_command("dhcp_probe.py", args), timeout=WAIT + 10)
-    lines = result.stdout.strip().splitlines()
-    try:
-        data = json.loads(lines[-1]) if lines else None
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and data:
-        return data
-    said = (result.stderr.strip().splitlines() or lines or [f"exit {result.returncode}"])[-1]
-    return {"error": f"the DHCP probe gave no answer: {said[:200]}"}
+    return ask_script(shell, node, "dhcp_probe.py", args, WAIT + 10, "DHCP probe")
 
 
 def _offer4(iface: str, first: IPv4Address, last: IPv4Address, router: IPv4Address, wait: int | None) -> Probe:

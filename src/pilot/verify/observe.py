@@ -60,6 +60,21 @@ def probe_command(name: str, args: str) -> str:
     return f"python3 - {args} <<'PILOT_EOF'\n{script(name)}\nPILOT_EOF"
 
 
+def ask_script(shell: Shell, node: str, name: str, args: str, timeout: float, what: str) -> dict[str, Any]:
+    """Run one of verify/scripts that prints a JSON object as its last line; {"error": why} when it
+    printed none (no python3, a traceback, nothing seen). `what` names the probe in that error."""
+    result = shell.run(node, probe_command(name, args), timeout=timeout)
+    lines = result.stdout.strip().splitlines()
+    try:
+        data = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data:
+        return data
+    said = (result.stderr.strip().splitlines() or lines or [f"exit {result.returncode}"])[-1]
+    return {"error": f"the {what} gave no answer: {said[:200]}"}
+
+
 def run_script(shell: Shell, node: str, name: str, args: str, timeout: float = 15.0) -> str:
     """Run one of verify/scripts on a node; its standard output."""
     return shell.run(node, probe_command(name, args), timeout=timeout).stdout

@@ -5,14 +5,13 @@ From ipv6-mostly on the RA carries the NAT64 prefix; before, it carries none."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pilot.addressing import Plan
 from pilot.intent.model import Intent
 from pilot.stages.model import Stage
 from pilot.verify.model import Check, Probe, Shell
-from pilot.verify.observe import probe_command
+from pilot.verify.observe import ask_script
 
 WAIT = 4  # seconds the probe waits for an RA, soliciting every second
 TIMEOUT = 20.0  # radvd just started or reloaded: its first RAs come within seconds
@@ -31,16 +30,7 @@ def pref64_check(intent: Intent, plan: Plan, stage: Stage, client: str) -> Check
 
 def ask_ra(shell: Shell, node: str, iface: str) -> dict[str, Any]:
     """The probe's decoded RA; {"error": why} when it saw none or printed nothing usable."""
-    result = shell.run(node, probe_command("ra_probe.py", f"{iface} {WAIT}"), timeout=WAIT + 10)
-    lines = result.stdout.strip().splitlines()
-    try:
-        data = json.loads(lines[-1]) if lines else None
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and data:
-        return data
-    said = (result.stderr.strip().splitlines() or lines or [f"exit {result.returncode}"])[-1]
-    return {"error": f"the RA probe gave no answer: {said[:200]}"}
+    return ask_script(shell, node, "ra_probe.py", f"{iface} {WAIT}", WAIT + 10, "RA probe")
 
 
 def _pref64(iface: str, wanted: list[str]) -> Probe:
