@@ -35,14 +35,15 @@ NAT64_TUN = "nat64"
 
 def switch(ctx: Context, name: str) -> Device:
     segments = [s for s in ctx.intent.segments if s.medium == name and s.medium_is_switch]
+    node = ctx.intent.topology.node(name)
     vlans, host_ports = [], []
     for seg in sorted(segments, key=lambda s: s.vlan):
-        ports = [seg.uplink_port] if seg.uplink_port else []
-        hosts = [a.switch_port for a in seg.hosts if a.switch_port]
+        # Ports as the switch's platform names them (eth2 -> GigabitEthernet1/0/2 on a vendor switch).
+        ports = [ctx.ifname(node.platform, seg.uplink_port)] if seg.uplink_port else []
+        hosts = [ctx.ifname(node.platform, a.switch_port) for a in seg.hosts if a.switch_port]
         ports += hosts
         host_ports += hosts
         vlans.append(Vlan(seg.vlan, seg.name, tuple(p for p in ports if p), seg.titles))
-    node = ctx.intent.topology.node(name)
     at, notes = ctx.serving(segments)
     fhs = any(ctx.at(s).first_hop_security for s in segments) if segments else ctx.stage.first_hop_security
     switch = Switch(tuple(vlans), tuple(sorted(host_ports)), fhs)

@@ -1,0 +1,73 @@
+"""Platforms as plugins: everything a platform does its own way lives in its package here (or in a
+package of a third party), registered under the `pilot.platforms` entry point group.
+
+A platform plugin gives, for devices of its platform:
+- where its templates and platform.yml are (the capability table, naming, artifacts);
+- for CLI platforms (IOS-XE, Junos, EOS, VRP), the hier_config platform and the idempotency rules its
+  diff and remediation need (`pilot.platforms.cli`).
+
+Generic code asks the registry (`get_platform`) and never names a platform's daemons or commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from importlib import import_module
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pilot.errors import PilotError
+
+ENTRY_POINT_GROUP = "pilot.platforms"
+
+# pilot's own platforms, also listed as entry points in pyproject.toml (a test keeps the two equal). The
+# table is for a source checkout whose installed metadata predates a platform: the entry points win.
+BUILTIN: dict[str, str] = {
+    "frr": "pilot.platforms.frr:FrrPlatform",
+    "linux": "pilot.platforms.linux:LinuxPlatform",
+}
+
+
+@runtime_checkable
+class PlatformPlugin(Protocol):
+    """What pilot asks of a platform. Attributes are read, methods called; nothing else is assumed."""
+
+    name: str  # as in the topology's `pilot.platform` label and the folder of its templates
+    description: str
+
+    def template_dir(self, templates: Path) -> Path:
+        """The folder of its platform.yml and templates, given the templates directory in use."""
+        ...
+
+
+def _load(name: str, target: str) -> PlatformPlugin:
+    module, _, attribute = target.partition(":")
+    factory: Callable[[], object] = getattr(import_module(module), attribute)
+    plugin = factory()
+    if not isinstance(plugin, PlatformPlugin) or plugin.name != name:
+        raise PilotError(
+            f"platform plugin '{name}' ({target}) does not give a platform named '{name}'",
+            fix="fix the plugin's entry point in its package metadata (group pilot.platforms)",
+        )
+    return plugin
+
+
+@cache
+def registered() -> dict[str, str]:
+    """Every known platform: name -> 'module:attribute' (entry points over the built-in table)."""
+    found = dict(BUILTIN)
+    found.update({ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return found
+
+
+@cache
+def get_platform(name: str) -> PlatformPlugin:
+    known = registered()
+    if name not in known:
+        raise PilotError(
+            f"unknown platform '{name}'",
+            fix=f"use one of: {', '.join(sorted(known))}, or install the plugin that provides it",
+        )
+    return _load(name, known[name])
