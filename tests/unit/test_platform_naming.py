@@ -62,3 +62,17 @@ def test_a_naming_pattern_that_cannot_be_filled_is_refused(tmp_path: Path) -> No
     descriptor.write_text(descriptor.read_text().replace('interface: "eth{n}"', "interface: 'Gi{slot}/{n}'"))
     with pytest.raises(PilotError, match=r"platform.yml:\d+:\d+: naming.interface: .* use \{n\}"):
         load_platform(tmp_path, "frr")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("GigabitEthernet{n_plus_1}", "GigabitEthernet2"),  # c8000v: Gi1 is management, eth1 is Gi2
+        ("ge-0/0/{n_minus_1}", "ge-0/0/0"),  # vJunos: eth1 is ge-0/0/0
+        ("Ethernet1/0/{n_minus_1}", "Ethernet1/0/0"),  # containerlab's VRP: eth1 is Ethernet1/0/0
+        ("Ethernet{n}", "Ethernet1"),  # cEOS
+    ],
+)
+def test_vendor_offsets_name_eth1(pattern: str, expected: str) -> None:
+    assert vendor("Loopback0", pattern).ifname("eth1") == expected
+    assert vendor("Loopback0", pattern).ifname("lo") == "lo"  # not ethN: kept as it is

@@ -112,7 +112,7 @@ class Platform:
         if m is None:
             return topology_name
         n = int(m.group(1))
-        return self.naming.interface.format(n=n, n_minus_1=n - 1)
+        return self.naming.interface.format(n=n, n_minus_1=n - 1, n_plus_1=n + 1)
 
     def can(self, capability: str) -> bool:
         """The platform can, on its own or through a daemon beside it (FRR 8.4 sends PREF64 with radvd)."""
@@ -165,12 +165,12 @@ def load_platform(directory: Path, name: str) -> Platform:
             "list it under companions, or remove ra_daemon (the platform sends its RAs itself)",
         )
     try:
-        d.naming.interface.format(n=1, n_minus_1=0)
+        d.naming.interface.format(n=1, n_minus_1=0, n_plus_1=2)
     except (KeyError, IndexError, ValueError) as exc:
         raise src.error(
             ("naming", "interface"),
             f"interface naming {d.naming.interface!r} cannot be filled ({type(exc).__name__}: {exc})",
-            "use {n} (the topology's ethN number) or {n_minus_1}, e.g. GigabitEthernet{n} or ge-0/0/{n_minus_1}",
+            "use {n} (the topology's ethN number), {n_minus_1} or {n_plus_1}, e.g. GigabitEthernet{n} or ge-0/0/{n_minus_1}",
         ) from None
     for n, artifact in enumerate(d.artifacts):
         if not (directory / name / artifact.template).exists():
