@@ -65,3 +65,17 @@ def test_an_unconfirmed_capability_renders_with_a_warning(inputs: Inputs, tmp_pa
     templates = templates_with(tmp_path, "  ospfv3: true", "  ospfv3: {supported: true, unconfirmed: true}")
     result = render_stage(inputs, get_stage("dual-stack"), templates=templates, check=False)
     assert any("OSPFv3 on frr is unconfirmed" in n for n in result.notes), result.notes
+
+
+def test_an_access_switch_without_ra_guard_is_refused_once_first_hop_security_is_on(
+    inputs: Inputs, tmp_path: Path
+) -> None:
+    """First-hop security is a capability of the switch's platform like any other (RA Guard, DHCPv6 Guard)."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    descriptor = templates / "linux" / "platform.yml"
+    descriptor.write_text(descriptor.read_text().replace("  ra_guard: true", "  ra_guard: {supported: false}", 1))
+    render_stage(inputs, get_stage("ipv4"), templates=templates, check=False)  # no first-hop security yet
+    with pytest.raises(PilotError) as refused:
+        render_stage(inputs, get_stage("dual-stack"), templates=templates, check=False)
+    assert "device 'dost-sw' (platform linux): stage dual-stack needs RA Guard on host ports" in str(refused.value)

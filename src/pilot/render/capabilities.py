@@ -19,6 +19,8 @@ FEATURES = {
     "pref64": "the PREF64 option in Router Advertisements (RFC 8781)",
     "dhcp_relay": "a DHCP relay",
     "option108": "DHCPv4 option 108, IPv6-Only Preferred (RFC 8925)",
+    "ra_guard": "RA Guard on host ports (RFC 6105)",
+    "dhcpv6_guard": "DHCPv6 Guard (DHCPv6-Shield, RFC 7610) on host ports",
 }
 
 
@@ -39,6 +41,10 @@ def needed(device: Device) -> dict[str, str]:
                 out.setdefault("pref64", f"PREF64 on {i.name}")
         if router.relays:
             out["dhcp_relay"] = "DHCP relay for its segments"
+    switch = device.switch
+    if switch is not None and switch.first_hop_security and switch.host_ports:
+        out["ra_guard"] = f"RA Guard on {', '.join(switch.host_ports)}"
+        out["dhcpv6_guard"] = f"DHCPv6 Guard on {', '.join(switch.host_ports)}"
     host = device.host
     if host is not None and host.dhcp is not None and any(s.v6only_wait for s in host.dhcp.subnets4):
         out["option108"] = "option 108 on its DHCPv4 subnets"
