@@ -1,0 +1,272 @@
+"""Pushing a rendered configuration to a CLI device (IOS-XE, Junos, EOS, VRP) over SSH: the Pusher of
+pilot.rollout.push for those platforms, with a revert timer where the platform has one.
+
+A bundle is the device's whole rendered configuration (its `running-config` artifact). What is generic
+lives here: one connection per device, kept for the run; the backup (the running configuration as the
+device prints it, before the push); the diff shown, always hier_config's (`CliPlatform.remediation`);
+one line per device for every failure, with no secret in it. How a platform logs in, replaces or merges,
+commits, confirms and reverts lives in `pilot.platforms.<platform>.transport`, whose `connect(target,
+options)` returns a `CliSession`.
+
+Commit semantics, the order the engine keeps: `apply` commits with a revert timer where the platform
+has one (IOS-XE `configure replace ... revert timer`, EOS `commit timer`, Junos `commit confirmed`), so
+a device that loses pilot after a bad push goes back by itself; `confirm` makes it permanent and is
+called only after the verification passed; `restore` puts back the backup (cancelling a pending timer
+first), also on a device whose push failed half-way.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pilot.errors import PilotError
+from pilot.platforms.cli import CliPlatform
+from pilot.rollout.inventory import Host
+from pilot.rollout.push import OnDevice, Outcome
+from pilot.transport.ssh import Target
+
+RUNNING = "running-config"  # the bundle's artifact, and the name its diff is shown under
+
+
+class PushRefused(Exception):
+    """The device refused the push (a line it rejected, a commit that failed); str() is one line."""
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What every platform's session is told. `revert_in`: seconds before an unconfirmed commit is
+    undone by the device (rounded up to what the platform counts in: minutes on IOS-XE and Junos)."""
+
+    revert_in: int = 600
+    timeout: float = 30.0
+
+
+class CliSession(Protocol):
+    """One device's connection, in its platform's way."""
+
+    def running(self) -> str:
+        """The running configuration as configuration text (no banner of the show command)."""
+        ...
+
+    def comparable(self, config: str) -> str:
+        """A rendered configuration as `running()` gives it back: without what the device prints
+        around the configuration (a closing line, version comments) if the render wrote it too."""
+        ...
+
+    def push(self, intended: str, changes: str) -> None:
+        """Make `intended` the running configuration (`changes`: hier_config's remediation from the
+        running configuration, for a platform that merges); commit it with the revert timer if the
+        platform has one. Raises PushRefused; a refused push leaves the device as it was."""
+        ...
+
+    def confirm(self) -> bool:
+        """Confirm a pending revert timer; False when nothing was pending (the platform has none)."""
+        ...
+
+    def restore(self, backup: str, changes: str) -> None:
+        """Put `backup` back (`changes`: the remediation from the running configuration to it)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+Connect = Callable[[Target, SessionOptions], CliSession]
+
+
+def platform_connect(platform: str) -> Connect:
+    """The platform's `connect`: pilot.platforms.<platform>.transport (a plugin's own package works the
+    same way once it is importable under that name)."""
+    try:
+        module = importlib.import_module(f"pilot.platforms.{platform}.transport")
+    except ModuleNotFoundError as exc:
+        raise PilotError(
+            f"platform '{platform}' has no CLI transport",
+            fix="push it with its own transport (napalm, ansible), or install the plugin that provides one",
+        ) from exc
+    connect: Connect = module.connect
+    return connect
+
+
+def cli_platform(platform: str) -> CliPlatform:
+    from pilot.platforms import get_platform
+
+    plugin = get_platform(platform)
+    if not isinstance(plugin, CliPlatform):
+        raise PilotError(f"platform '{platform}' is not a CLI platform", fix="give its devices another transport")
+    return plugin
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: netmiko and NAPALM put paragraphs of advice in their messages."""
+    text = str(exc).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first or type(exc).__name__
+
+
+class CliPusher:
+    """CLI devices over SSH, one session per device, opened on first use and kept for the run."""
+
+    transport = "cli"
+
+    def __init__(
+        self,
+        hosts: Sequence[Host],
+        workers: int = 20,
+        on_device: OnDevice | None = None,
+        options: SessionOptions | None = None,
+        platforms: Mapping[str, CliPlatform] | None = None,
+        connects: Mapping[str, Connect] | None = None,
+    ) -> None:
+        self.hosts = {h.name: h for h in hosts}
+        self.workers = workers
+        self.on_device = on_device
+        self.options = options or SessionOptions()
+        self._platforms = dict(platforms or {})
+        self._connects = dict(connects or {})
+        self._sessions: dict[str, CliSession] = {}
+        # Each device's running configuration before the run, from inspect: what restore puts back.
+        self.backups: dict[str, str] = {}
+
+    # -- the Pusher protocol ---------------------------------------------------------------------------
+    def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        def one(name: str, intended: str) -> Any:
+            running = self._session(name).running()
+            self.backups[name] = running
+            return {"backup": {"node": name, RUNNING: running}, "diff": self._diff(name, running, intended)}
+
+        return self._each("inspect", bundles, lambda name: one(name, bundles[name]))
+
+    def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        def one(name: str, intended: str) -> Any:
+            files = self._diff(name, self._session(name).running(), intended)["files"]
+            return "".join(text.rstrip("\n") + "\n" for text in files.values())
+
+        return self._each("diff", bundles, lambda name: one(name, bundles[name]))
+
+    def apply(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
+        def one(name: str, intended: str) -> Any:
+            session = self._session(name)
+            running = session.running()
+            self.backups.setdefault(name, running)
+            changes = self._platform(name).remediation(running, session.comparable(intended))
+            if changes.strip():
+                session.push(intended, changes)
+            return {"state": "pushed" if changes.strip() else "unchanged"}
+
+        return self._each("push", bundles, lambda name: one(name, bundles[name]))
+
+    def confirm(self, devices: Sequence[str]) -> dict[str, Outcome]:
+        """Make each device's last push permanent: called by the engine only after verification passed."""
+
+        def one(name: str) -> Any:
+            return {"state": "confirmed" if self._session(name).confirm() else "nothing pending"}
+
+        return self._each("confirm", devices, one)
+
+    def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
+        """Put back the backup taken by this run's inspect (`run` names the run for the message only)."""
+
+        def one(name: str) -> Any:
+            backup = self.backups.get(name)
+            if backup is None:
+                raise PilotError(
+                    f"no backup of {name} from run {run} in this session", fix="pilot rollback --to <stage>"
+                )
+            session = self._session(name)
+            session.restore(backup, self._platform(name).remediation(session.running(), backup))
+            left = self._platform(name).remediation(session.running(), backup)
+            if left.strip():
+                raise PushRefused(f"still differs from its backup after the restore: {_first(left)}")
+            return {"state": "restored"}
+
+        return self._each("restore", devices, one)
+
+    def close(self) -> None:
+        sessions, self._sessions = self._sessions, {}
+        for session in sessions.values():
+            try:
+                session.close()
+            except Exception:  # closing is best effort: the run's result is already decided
+                pass
+
+    # -- helpers ------------------------------------------------------------------------------------------
+    def _platform(self, name: str) -> CliPlatform:
+        platform = self.hosts[name].platform
+        if platform not in self._platforms:
+            self._platforms[platform] = cli_platform(platform)
+        return self._platforms[platform]
+
+    def _session(self, name: str) -> CliSession:
+        session = self._sessions.get(name)
+        if session is None:
+            host = self.hosts[name]
+            connect = self._connects.get(host.platform) or platform_connect(host.platform)
+            session = self._sessions[name] = connect(host.target, self.options)
+        return session
+
+    def _diff(self, name: str, running: str, intended: str) -> dict[str, Any]:
+        changes = self._platform(name).remediation(running, self._session(name).comparable(intended))
+        return {"files": {RUNNING: changes + "\n"}} if changes.strip() else {"files": {}}
+
+    def _each(self, what: str, names: Iterable[str], work: Callable[[str], Any]) -> dict[str, Outcome]:
+        """`work(device)` on every device at once; each device's failure is its own one-line Outcome."""
+        names = list(names)
+
+        def run(name: str) -> Outcome:
+            try:
+                return Outcome(name, True, data=work(name))
+            except Exception as exc:  # each device fails alone, in one line naming it
+                target = self.hosts[name].target
+                return Outcome(name, False, error=f"{name} ({target.host}:{target.port}): {what}: {one_line(exc)}")
+
+        if not names:
+            return {}
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(names)))) as pool:
+            outcomes = dict(zip(names, pool.map(run, names), strict=True))
+        if self.on_device:
+            for name, o in outcomes.items():
+                self.on_device(name, f"{what} {'ok' if o.ok else 'FAILED'}")
+        return outcomes
+
+
+def _first(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else "") if lines else ""
+
+
+def netmiko_args(target: Target, options: SessionOptions) -> dict[str, Any]:
+    """netmiko's connection arguments for a target (also NAPALM's optional_args, which passes them on).
+    The password goes to ConnectHandler alone, never into these (they may be logged)."""
+    args: dict[str, Any] = {
+        "port": target.port,
+        "conn_timeout": target.timeout,
+        "auth_timeout": target.timeout,
+        "banner_timeout": target.timeout,
+        "allow_agent": False,
+        "use_keys": target.key_file is not None,
+        "key_file": target.key_file,
+        "ssh_strict": target.strict,
+        "system_host_keys": target.strict and target.known_hosts is None,
+    }
+    if target.known_hosts is not None:
+        args.update(alt_host_keys=True, alt_key_file=target.known_hosts)
+    return args
+
+
+def login_error(target: Target, exc: BaseException) -> PilotError:
+    """A failed login as pilot's one-line error (netmiko's own is a paragraph of advice)."""
+    name = type(exc).__name__
+    if "Authentication" in name:
+        what = f"authentication failed for user {target.username}"
+        fix = "check the credentials (PILOT_SSH_USERNAME / PILOT_SSH_PASSWORD / PILOT_SSH_KEY or the credentials file)"
+    elif "Timeout" in name or isinstance(exc, (TimeoutError, ConnectionError)):
+        what = f"no SSH answer within {target.timeout:g} s ({one_line(exc)})"
+        fix = "check the device's address and port in the inventory and the path to it"
+    else:
+        what = f"cannot log in: {one_line(exc)}"
+        fix = "check the device's SSH service, its host key and the credentials"
+    return PilotError(what, fix=fix)  # the pusher names the device and its address

@@ -1,0 +1,255 @@
+"""The CLI transport (pilot.platforms.transport and each platform's transport.py) over real SSH against
+simulated devices (tests/sim): login, push, a refused line, restore, the revert timer.
+
+IOS-XE goes through NAPALM's ios driver, whose inline transfer waits seconds by design (netmiko's
+InLineTransfer sleeps 4 s after the paste, 2 s on leaving tclsh): those tests are `slow`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from hier_config import Platform
+
+from pilot.platforms.cli import CliPlatform
+from pilot.platforms.transport import CliPusher, SessionOptions
+from pilot.rollout.inventory import Host
+from pilot.transport.ssh import Target
+from sim.iosxe import IosxeDevice
+from sim.server import SimDevice, SimServer
+from sim.vrp import VrpDevice
+
+PLATFORMS = {
+    "iosxe": CliPlatform("iosxe", "Cisco IOS-XE", Platform.CISCO_IOS),
+    "vrp": CliPlatform("vrp", "Huawei VRP", Platform.HUAWEI_VRP),
+}
+
+XE_RUNNING = """version 17.9
+hostname sim-xe
+!
+interface GigabitEthernet2
+ description uplink
+ ipv6 address 2001:db8:0:1::1/64
+!
+interface GigabitEthernet3
+ description agency
+!
+end
+"""
+XE_INTENDED = """version 17.9
+hostname sim-xe
+!
+interface GigabitEthernet2
+ description Đường lên Sở KH&CN
+ ipv6 address 2001:db8:0:1::1/64
+!
+interface GigabitEthernet3
+ description agency
+ ipv6 address 2001:db8:0:110::1/64
+ ipv6 nd ra interval 30
+!
+end
+"""
+VRP_RUNNING = """#
+sysname sim-vrp
+#
+vlan batch 110
+#
+interface Ethernet1/0/0
+ description uplink
+ nd snooping trusted
+#
+interface Ethernet1/0/1
+ description host
+ port default vlan 110
+#
+"""
+VRP_INTENDED = """#
+sysname sim-vrp
+#
+vlan batch 110 120
+#
+interface Ethernet1/0/0
+ description uplink
+ ipv6 enable
+#
+interface Ethernet1/0/1
+ description Máy trạm tiếp dân
+ port default vlan 110
+#
+"""
+
+
+def _reject(config: str, after: str) -> str:
+    """`config` with a line the simulated device refuses, inside the section that starts with `after`."""
+    lines = config.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(after)) + 1
+    return "\n".join([*lines[:at], " pilot-reject this line", *lines[at:]]) + "\n"
+
+
+@dataclass
+class Case:
+    platform: str
+    running: str
+    intended: str
+    reject_after: str
+    make: Callable[[str, float], SimDevice]
+    device_running: Callable[[SimDevice], str]
+
+
+CASES = {
+    "iosxe": Case(
+        "iosxe",
+        XE_RUNNING,
+        XE_INTENDED,
+        "interface GigabitEthernet3",
+        lambda running, minute: IosxeDevice(running, minute=minute),
+        lambda d: d.running,  # type: ignore[attr-defined]
+    ),
+    "vrp": Case(
+        "vrp",
+        VRP_RUNNING,
+        VRP_INTENDED,
+        "interface Ethernet1/0/1",
+        lambda running, minute: VrpDevice(running),
+        lambda d: d.config(),  # type: ignore[attr-defined]
+    ),
+}
+SLOW = {"iosxe": [pytest.mark.slow], "vrp": []}
+
+
+def each_platform(*names: str) -> list[object]:
+    return [pytest.param(CASES[n], id=n, marks=SLOW[n]) for n in names or CASES]
+
+
+@dataclass
+class Rig:
+    case: Case
+    device: SimDevice
+    pusher: CliPusher
+    name: str = "dev1"
+
+    def same(self, a: str, b: str) -> bool:
+        """hier_config finds nothing to change either way."""
+        platform = PLATFORMS[self.case.platform]
+        return not platform.remediation(a, b).strip() and not platform.remediation(b, a).strip()
+
+    def now(self) -> str:
+        return self.case.device_running(self.device)
+
+
+def _rig(case: Case, minute: float = 60.0, password: str | None = None) -> Iterator[Rig]:
+    device = case.make(case.running, minute)
+    with SimServer(device) as server:
+        target = Target(
+            "dev1", "127.0.0.1", server.port, device.username, password=password or device.password, strict=False
+        )
+        host = Host("dev1", case.platform, "cli", target)
+        pusher = CliPusher([host], platforms=PLATFORMS, options=SessionOptions(revert_in=60, timeout=10))
+        try:
+            yield Rig(case, device, pusher)
+        finally:
+            pusher.close()
+            getattr(device, "stop", lambda: None)()
+
+
+@pytest.fixture
+def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
+    yield from _rig(request.param)
+
+
+@pytest.fixture
+def quick_rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
+    """A device whose minute lasts 3 s: the revert timer of `revert timer 1` ends within the test."""
+    yield from _rig(request.param, minute=3.0)
+
+
+@pytest.mark.parametrize("case", each_platform("vrp", "iosxe"))
+def test_a_wrong_password_is_one_clear_line(case: Case) -> None:
+    for rig in _rig(case, password="wrong-password-x"):
+        outcome = rig.pusher.inspect({"dev1": case.intended})["dev1"]
+        assert not outcome.ok
+        assert "\n" not in outcome.error
+        assert "authentication failed for user pilot" in outcome.error
+        assert outcome.error.startswith("dev1 (127.0.0.1:")
+        assert "wrong-password-x" not in outcome.error and rig.device.password not in outcome.error
+        assert rig.same(rig.now(), case.running)
+
+
+@pytest.mark.parametrize("rig", each_platform(), indirect=True)
+def test_push_makes_the_intended_configuration_run(rig: Rig) -> None:
+    case, platform = rig.case, PLATFORMS[rig.case.platform]
+    inspected = rig.pusher.inspect({"dev1": case.intended})["dev1"]
+    assert inspected.ok, inspected.error
+    backup = inspected.data["backup"]["running-config"]
+    assert rig.same(backup, case.running)
+    # The diff shown is hier_config's remediation from what runs to what is intended.
+    assert inspected.data["diff"]["files"]["running-config"] == platform.remediation(backup, case.intended) + "\n"
+    assert rig.pusher.diff({"dev1": case.intended})["dev1"].data == platform.remediation(backup, case.intended) + "\n"
+
+    pushed = rig.pusher.apply({"dev1": case.intended})["dev1"]
+    assert pushed.ok, pushed.error
+    assert rig.same(rig.now(), case.intended)
+    assert rig.pusher.diff({"dev1": case.intended})["dev1"].data == ""
+    confirmed = rig.pusher.confirm(["dev1"])["dev1"]
+    assert confirmed.ok, confirmed.error
+    assert confirmed.data == {"state": "confirmed" if case.platform == "iosxe" else "nothing pending"}
+    # A second push of the same configuration changes nothing.
+    assert rig.pusher.apply({"dev1": case.intended})["dev1"].data == {"state": "unchanged"}
+
+
+@pytest.mark.parametrize("rig", each_platform(), indirect=True)
+def test_a_refused_line_fails_the_push_and_nothing_is_half_applied(rig: Rig) -> None:
+    case = rig.case
+    bad = _reject(case.intended, case.reject_after)
+    assert rig.pusher.inspect({"dev1": bad})["dev1"].ok
+    before = rig.now()
+    outcome = rig.pusher.apply({"dev1": bad})["dev1"]
+    assert not outcome.ok
+    assert "pilot-reject this line" in outcome.error and "\n" not in outcome.error
+    assert rig.now() == before  # the device refused all of it, not just the one line
+    restored = rig.pusher.restore(["dev1"], "7")["dev1"]
+    assert restored.ok, restored.error
+    assert rig.now() == before
+
+
+@pytest.mark.parametrize("rig", each_platform(), indirect=True)
+def test_restore_after_a_push_brings_the_backup_back_exactly(rig: Rig) -> None:
+    """The engine's path when the verification fails: the push went through, then restore."""
+    case = rig.case
+    assert rig.pusher.inspect({"dev1": case.intended})["dev1"].ok
+    before = rig.now()
+    assert rig.pusher.apply({"dev1": case.intended})["dev1"].ok
+    assert not rig.same(rig.now(), before)
+    restored = rig.pusher.restore(["dev1"], "7")["dev1"]
+    assert restored.ok, restored.error
+    assert rig.same(rig.now(), before)
+    if case.platform == "iosxe":  # a replace puts back the very text
+        assert rig.now() == before
+
+
+@pytest.mark.parametrize("quick_rig", each_platform("iosxe"), indirect=True)
+def test_a_push_not_confirmed_reverts_by_itself(quick_rig: Rig) -> None:
+    rig, case = quick_rig, quick_rig.case
+    assert rig.pusher.inspect({"dev1": case.intended})["dev1"].ok
+    before = rig.now()
+    assert rig.pusher.apply({"dev1": case.intended})["dev1"].ok
+    assert rig.same(rig.now(), case.intended)
+    time.sleep(4.5)  # `revert timer 1`: one simulated minute, 3 s
+    assert rig.now() == before
+    assert rig.device.reverted == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("quick_rig", each_platform("iosxe"), indirect=True)
+def test_a_confirmed_push_stays(quick_rig: Rig) -> None:
+    rig, case = quick_rig, quick_rig.case
+    assert rig.pusher.inspect({"dev1": case.intended})["dev1"].ok
+    assert rig.pusher.apply({"dev1": case.intended})["dev1"].ok
+    assert rig.pusher.confirm(["dev1"])["dev1"].data == {"state": "confirmed"}
+    time.sleep(4.5)
+    assert rig.same(rig.now(), case.intended)
+    assert rig.device.reverted == 0  # type: ignore[attr-defined]
+    assert rig.pusher.confirm(["dev1"])["dev1"].data == {"state": "nothing pending"}
