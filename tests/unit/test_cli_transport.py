@@ -1,8 +1,8 @@
 """The CLI transport (pilot.platforms.transport and each platform's transport.py) over real SSH against
 simulated devices (tests/sim): login, push, a refused line, restore, the revert timer.
 
-IOS-XE goes through NAPALM's ios driver, whose inline transfer waits seconds by design (netmiko's
-InLineTransfer sleeps 4 s after the paste, 2 s on leaving tclsh): those tests are `slow`.
+Every test logs in over SSH and takes seconds (netmiko's reads and logout; on IOS-XE NAPALM's inline
+transfer, which sleeps 4 s after the paste and 2 s on leaving tclsh): the module is `slow`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,17 @@ from pilot.platforms.cli import CliPlatform
 from pilot.platforms.transport import CliPusher, SessionOptions
 from pilot.rollout.inventory import Host
 from pilot.transport.ssh import Target
+from sim.eos import EosDevice
 from sim.iosxe import IosxeDevice
 from sim.server import SimDevice, SimServer
 from sim.vrp import VrpDevice
 
+pytestmark = pytest.mark.slow
+
 PLATFORMS = {
     "iosxe": CliPlatform("iosxe", "Cisco IOS-XE", Platform.CISCO_IOS),
     "vrp": CliPlatform("vrp", "Huawei VRP", Platform.HUAWEI_VRP),
+    "eos": CliPlatform("eos", "Arista EOS", Platform.ARISTA_EOS),
 }
 
 XE_RUNNING = """version 17.9
@@ -81,6 +85,36 @@ interface Ethernet1/0/1
  port default vlan 110
 #
 """
+EOS_RUNNING = """hostname sim-eos
+!
+interface Ethernet1
+   description uplink
+   no switchport
+   ipv6 address 2001:db8:0:2::1/64
+!
+interface Ethernet2
+   description dost-rtr
+   no switchport
+!
+ipv6 unicast-routing
+"""
+EOS_INTENDED = """hostname sim-eos
+!
+interface Ethernet1
+   description Đường lên lõi
+   no switchport
+   ipv6 address 2001:db8:0:2::1/64
+!
+interface Ethernet2
+   description dost-rtr
+   no switchport
+   ipv6 address 2001:db8:0:3::1/64
+!
+ipv6 unicast-routing
+!
+router ospfv3
+   router-id 198.51.100.2
+"""
 
 
 def _reject(config: str, after: str) -> str:
@@ -117,12 +151,20 @@ CASES = {
         lambda running, minute: VrpDevice(running),
         lambda d: d.config(),  # type: ignore[attr-defined]
     ),
+    "eos": Case(
+        "eos",
+        EOS_RUNNING,
+        EOS_INTENDED,
+        "interface Ethernet2",
+        lambda running, minute: EosDevice(running),
+        lambda d: d.config(),  # type: ignore[attr-defined]
+    ),
 }
-SLOW = {"iosxe": [pytest.mark.slow], "vrp": []}
+TIMERS = ("iosxe", "eos")  # the platforms with a revert timer
 
 
 def each_platform(*names: str) -> list[object]:
-    return [pytest.param(CASES[n], id=n, marks=SLOW[n]) for n in names or CASES]
+    return [pytest.param(CASES[n], id=n) for n in names or CASES]
 
 
 @dataclass
@@ -141,14 +183,17 @@ class Rig:
         return self.case.device_running(self.device)
 
 
-def _rig(case: Case, minute: float = 60.0, password: str | None = None) -> Iterator[Rig]:
-    device = case.make(case.running, minute)
+def _rig(case: Case, quick: bool = False, password: str | None = None) -> Iterator[Rig]:
+    """`quick`: the revert timer ends within the test (3 s): on IOS-XE `revert timer 1` counts whole
+    minutes, so the simulated device's minute lasts 3 s; EOS takes seconds."""
+    device = case.make(case.running, 3.0 if quick else 60.0)
+    revert_in = 3 if quick and case.platform == "eos" else 60
     with SimServer(device) as server:
         target = Target(
             "dev1", "127.0.0.1", server.port, device.username, password=password or device.password, strict=False
         )
         host = Host("dev1", case.platform, "cli", target)
-        pusher = CliPusher([host], platforms=PLATFORMS, options=SessionOptions(revert_in=60, timeout=10))
+        pusher = CliPusher([host], platforms=PLATFORMS, options=SessionOptions(revert_in=revert_in, timeout=10))
         try:
             yield Rig(case, device, pusher)
         finally:
@@ -163,11 +208,10 @@ def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
 
 @pytest.fixture
 def quick_rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
-    """A device whose minute lasts 3 s: the revert timer of `revert timer 1` ends within the test."""
-    yield from _rig(request.param, minute=3.0)
+    yield from _rig(request.param, quick=True)
 
 
-@pytest.mark.parametrize("case", each_platform("vrp", "iosxe"))
+@pytest.mark.parametrize("case", each_platform())
 def test_a_wrong_password_is_one_clear_line(case: Case) -> None:
     for rig in _rig(case, password="wrong-password-x"):
         outcome = rig.pusher.inspect({"dev1": case.intended})["dev1"]
@@ -196,7 +240,7 @@ def test_push_makes_the_intended_configuration_run(rig: Rig) -> None:
     assert rig.pusher.diff({"dev1": case.intended})["dev1"].data == ""
     confirmed = rig.pusher.confirm(["dev1"])["dev1"]
     assert confirmed.ok, confirmed.error
-    assert confirmed.data == {"state": "confirmed" if case.platform == "iosxe" else "nothing pending"}
+    assert confirmed.data == {"state": "confirmed" if case.platform in TIMERS else "nothing pending"}
     # A second push of the same configuration changes nothing.
     assert rig.pusher.apply({"dev1": case.intended})["dev1"].data == {"state": "unchanged"}
 
@@ -227,23 +271,23 @@ def test_restore_after_a_push_brings_the_backup_back_exactly(rig: Rig) -> None:
     restored = rig.pusher.restore(["dev1"], "7")["dev1"]
     assert restored.ok, restored.error
     assert rig.same(rig.now(), before)
-    if case.platform == "iosxe":  # a replace puts back the very text
+    if case.platform in TIMERS:  # a replace puts back the very text
         assert rig.now() == before
 
 
-@pytest.mark.parametrize("quick_rig", each_platform("iosxe"), indirect=True)
+@pytest.mark.parametrize("quick_rig", each_platform(*TIMERS), indirect=True)
 def test_a_push_not_confirmed_reverts_by_itself(quick_rig: Rig) -> None:
     rig, case = quick_rig, quick_rig.case
     assert rig.pusher.inspect({"dev1": case.intended})["dev1"].ok
     before = rig.now()
     assert rig.pusher.apply({"dev1": case.intended})["dev1"].ok
     assert rig.same(rig.now(), case.intended)
-    time.sleep(4.5)  # `revert timer 1`: one simulated minute, 3 s
+    time.sleep(4.5)  # the revert timer: 3 s
     assert rig.now() == before
     assert rig.device.reverted == 1  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("quick_rig", each_platform("iosxe"), indirect=True)
+@pytest.mark.parametrize("quick_rig", each_platform(*TIMERS), indirect=True)
 def test_a_confirmed_push_stays(quick_rig: Rig) -> None:
     rig, case = quick_rig, quick_rig.case
     assert rig.pusher.inspect({"dev1": case.intended})["dev1"].ok

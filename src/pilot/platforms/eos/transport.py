@@ -1,0 +1,114 @@
+"""EOS through netmiko (`arista_eos`) with a configuration session: the session starts from a clean
+configuration (`rollback clean-config`), takes the whole rendered configuration line by line (the first
+`% ` error aborts the session: nothing changes), and commits with a timer (`configure session NAME commit timer hh:mm:ss`, NAPALM's command):
+unless pilot confirms (`configure session NAME commit`, then `write memory`) before the timer ends, EOS
+puts the previous configuration back. `configure session NAME abort` reverts a pending commit at once.
+
+Not NAPALM's eos driver: over its ssh transport it sends the session's lines with netmiko's
+send_config_set and no error pattern, so a refused line is skipped and the rest would be committed
+(its eAPI transport does raise, but eAPI is a second service to open on every device). Sessions need
+EOS >= 4.15.0F and commit timers over SSH >= 4.18.0F (NAPALM docs/support/eos.rst).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args
+from pilot.transport.ssh import Target
+
+ERROR = re.compile(r"^% .*$", re.M)
+HEADER = re.compile(r"^! (Command|device|boot system|Time):")
+
+
+class EosSession:
+    def __init__(self, target: Target, options: SessionOptions) -> None:
+        from netmiko import ConnectHandler
+
+        self.options = options
+        self.pending: str | None = None  # the session committed with a timer, not confirmed yet
+        try:
+            self.conn: Any = ConnectHandler(
+                device_type="arista_eos",
+                host=target.host,
+                username=target.username,
+                password=target.password or "",
+                **netmiko_args(target, options),
+            )
+        except Exception as exc:
+            raise login_error(target, exc) from None
+        self.prompt = re.escape(self.conn.base_prompt) + r"[^\n]*#\s*$"
+
+    def running(self) -> str:
+        text: str = self.conn.send_command("show running-config", read_timeout=self.options.timeout)
+        return self.comparable(text)
+
+    def comparable(self, config: str) -> str:
+        """Without the header comments (command, device, boot image) and the closing `end`."""
+        lines = [line.rstrip() for line in config.splitlines() if not HEADER.match(line)]
+        while lines and lines[-1].strip() in ("", "end", "!"):
+            lines.pop()
+        return "\n".join(lines) + "\n"
+
+    def push(self, intended: str, changes: str) -> None:
+        self._replace(intended, self.options.revert_in)
+
+    def confirm(self) -> bool:
+        if self.pending is None:
+            return False
+        self._check(self._send(f"configure session {self.pending} commit"), f"confirming session {self.pending}")
+        self.pending = None
+        self._send("write memory")
+        return True
+
+    def restore(self, backup: str, changes: str) -> None:
+        if self.pending is not None:
+            name, self.pending = self.pending, None
+            self._check(self._send(f"configure session {name} abort"), f"reverting session {name}")
+        elif changes.strip():
+            self._replace(backup, None)
+            self._send("write memory")
+
+    def close(self) -> None:
+        self.conn.disconnect()
+
+    def _send(self, line: str) -> str:
+        output: str = self.conn.send_command(
+            line, expect_string=self.prompt, strip_prompt=False, read_timeout=self.options.timeout
+        )
+        return output
+
+    def _check(self, output: str, what: str) -> None:
+        error = ERROR.search(output)
+        if error:
+            raise PushRefused(f"{what} failed ({error.group(0).strip()})")
+
+    def _replace(self, config: str, revert_in: int | None) -> None:
+        name = f"pilot-{time.strftime('%H%M%S')}-{time.monotonic_ns() % 1000:03d}"
+        self._send(f"configure session {name}")
+        try:
+            self._check(self._send("rollback clean-config"), "rollback clean-config")
+            for line in self.comparable(config).splitlines():
+                if not line.strip() or line.lstrip().startswith("!"):
+                    continue
+                error = ERROR.search(self._send(line))
+                if error:
+                    raise PushRefused(
+                        f"the device refused '{line.strip()}' ({error.group(0).strip()}); the session was aborted"
+                    )
+        except BaseException:
+            self._send("abort")
+            raise
+        self._send("end")  # out of the session, uncommitted: committed from exec mode, as NAPALM does
+        if revert_in is None:
+            self._check(self._send(f"configure session {name} commit"), "commit")
+            return
+        timer = time.strftime("%H:%M:%S", time.gmtime(max(1, revert_in)))
+        self._check(self._send(f"configure session {name} commit timer {timer}"), "commit timer")
+        self.pending = name
+
+
+def connect(target: Target, options: SessionOptions) -> EosSession:
+    return EosSession(target, options)
