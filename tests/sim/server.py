@@ -99,6 +99,9 @@ def _serve(channel: paramiko.Channel, session: Session, is_running: threading.Ev
         if not data:
             return
         for byte in (data[i : i + 1] for i in range(len(data))):
+            if byte == b"\x04":  # Ctrl-D ends a paste (Junos `load ... terminal`) without Enter
+                pending += byte
+                byte = b"\r"
             if byte in (b"\r", b"\n"):
                 if byte == b"\n" and last == b"\r":
                     last = byte

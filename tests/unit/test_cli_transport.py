@@ -20,6 +20,7 @@ from pilot.rollout.inventory import Host
 from pilot.transport.ssh import Target
 from sim.eos import EosDevice
 from sim.iosxe import IosxeDevice
+from sim.junos import JunosDevice
 from sim.server import SimDevice, SimServer
 from sim.vrp import VrpDevice
 
@@ -29,6 +30,7 @@ PLATFORMS = {
     "iosxe": CliPlatform("iosxe", "Cisco IOS-XE", Platform.CISCO_IOS),
     "vrp": CliPlatform("vrp", "Huawei VRP", Platform.HUAWEI_VRP),
     "eos": CliPlatform("eos", "Arista EOS", Platform.ARISTA_EOS),
+    "junos": CliPlatform("junos", "Juniper Junos", Platform.JUNIPER_JUNOS),
 }
 
 XE_RUNNING = """version 17.9
@@ -115,6 +117,43 @@ ipv6 unicast-routing
 router ospfv3
    router-id 198.51.100.2
 """
+JUNOS_RUNNING = """version 23.2R1.14;
+system {
+    host-name sim-junos;
+}
+interfaces {
+    ge-0/0/0 {
+        description uplink;
+        unit 0 {
+            family inet6 {
+                address 2001:db8:0:4::1/64;
+            }
+        }
+    }
+}
+"""
+JUNOS_INTENDED = """version 23.2R1.14;
+system {
+    host-name sim-junos;
+}
+interfaces {
+    ge-0/0/0 {
+        description "Đường lên ISP";
+        unit 0 {
+            family inet6 {
+                address 2001:db8:0:4::1/64;
+            }
+        }
+    }
+    ge-0/0/1 {
+        unit 0 {
+            family inet6 {
+                address 2001:db8:0:5::1/64;
+            }
+        }
+    }
+}
+"""
 
 
 def _reject(config: str, after: str) -> str:
@@ -159,8 +198,16 @@ CASES = {
         lambda running, minute: EosDevice(running),
         lambda d: d.config(),  # type: ignore[attr-defined]
     ),
+    "junos": Case(
+        "junos",
+        JUNOS_RUNNING,
+        JUNOS_INTENDED,
+        "    ge-0/0/1 {",
+        lambda running, minute: JunosDevice(running, minute=minute),
+        lambda d: d.running,  # type: ignore[attr-defined]
+    ),
 }
-TIMERS = ("iosxe", "eos")  # the platforms with a revert timer
+TIMERS = ("iosxe", "eos", "junos")  # the platforms with a revert timer
 
 
 def each_platform(*names: str) -> list[object]:
@@ -184,8 +231,8 @@ class Rig:
 
 
 def _rig(case: Case, quick: bool = False, password: str | None = None) -> Iterator[Rig]:
-    """`quick`: the revert timer ends within the test (3 s): on IOS-XE `revert timer 1` counts whole
-    minutes, so the simulated device's minute lasts 3 s; EOS takes seconds."""
+    """`quick`: the revert timer ends within the test (3 s): IOS-XE and Junos count whole minutes, so
+    the simulated device's minute lasts 3 s; EOS takes seconds."""
     device = case.make(case.running, 3.0 if quick else 60.0)
     revert_in = 3 if quick and case.platform == "eos" else 60
     with SimServer(device) as server:
@@ -241,6 +288,8 @@ def test_push_makes_the_intended_configuration_run(rig: Rig) -> None:
     confirmed = rig.pusher.confirm(["dev1"])["dev1"]
     assert confirmed.ok, confirmed.error
     assert confirmed.data == {"state": "confirmed" if case.platform in TIMERS else "nothing pending"}
+    if case.platform == "junos":  # the commit comment, Junos' own record of who changed what
+        assert rig.device.comments == ["pilot", "pilot: confirmed"]  # type: ignore[attr-defined]
     # A second push of the same configuration changes nothing.
     assert rig.pusher.apply({"dev1": case.intended})["dev1"].data == {"state": "unchanged"}
 

@@ -43,6 +43,7 @@ class SessionOptions:
 
     revert_in: int = 600
     timeout: float = 30.0
+    comment: str = "pilot"  # the commit comment where the platform keeps one (Junos): say the run and stage
 
 
 class CliSession(Protocol):
