@@ -139,6 +139,10 @@ class SimServer:
     def port(self) -> int:
         return self._server.port
 
+    def drop(self) -> None:
+        """Cut every open connection, as a device that reloads or a link that fails."""
+        self._server._close_active_connections()
+
     def __enter__(self) -> SimServer:
         self._server.start()
         return self

@@ -219,7 +219,7 @@ class Rig:
     case: Case
     device: SimDevice
     pusher: CliPusher
-    name: str = "dev1"
+    server: SimServer
 
     def same(self, a: str, b: str) -> bool:
         """hier_config finds nothing to change either way."""
@@ -242,7 +242,7 @@ def _rig(case: Case, quick: bool = False, password: str | None = None) -> Iterat
         host = Host("dev1", case.platform, "cli", target)
         pusher = CliPusher([host], platforms=PLATFORMS, options=SessionOptions(revert_in=revert_in, timeout=10))
         try:
-            yield Rig(case, device, pusher)
+            yield Rig(case, device, pusher, server)
         finally:
             pusher.close()
             getattr(device, "stop", lambda: None)()
@@ -322,6 +322,18 @@ def test_restore_after_a_push_brings_the_backup_back_exactly(rig: Rig) -> None:
     assert rig.same(rig.now(), before)
     if case.platform in TIMERS:  # a replace puts back the very text
         assert rig.now() == before
+
+
+@pytest.mark.parametrize("rig", each_platform("vrp"), indirect=True)
+def test_restore_logs_in_again_when_the_connection_broke(rig: Rig) -> None:
+    case = rig.case
+    assert rig.pusher.inspect({"dev1": case.intended})["dev1"].ok
+    before = rig.now()
+    assert rig.pusher.apply({"dev1": case.intended})["dev1"].ok
+    rig.server.drop()
+    restored = rig.pusher.restore(["dev1"], "7")["dev1"]
+    assert restored.ok, restored.error
+    assert rig.same(rig.now(), before)
 
 
 @pytest.mark.parametrize("quick_rig", each_platform(*TIMERS), indirect=True)

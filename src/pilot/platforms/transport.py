@@ -136,7 +136,9 @@ class CliPusher:
     def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
         def one(name: str, intended: str) -> Any:
             running = self._session(name).running()
-            self.backups[name] = running
+            # The first look of the run is the backup: a later inspect (the check after a restore) must
+            # not replace it with what the device runs then.
+            self.backups.setdefault(name, running)
             return {"backup": {"node": name, RUNNING: running}, "diff": self._diff(name, running, intended)}
 
         return self._each("inspect", bundles, lambda name: one(name, bundles[name]))
@@ -177,8 +179,15 @@ class CliPusher:
                 raise PilotError(
                     f"no backup of {name} from run {run} in this session", fix="pilot rollback --to <stage>"
                 )
-            session = self._session(name)
-            session.restore(backup, self._platform(name).remediation(session.running(), backup))
+            try:
+                session = self._session(name)
+                session.restore(backup, self._platform(name).remediation(session.running(), backup))
+            except PushRefused:
+                raise
+            except Exception:  # the connection broke (the failed push's doing?): once more on a new one
+                self._drop(name)
+                session = self._session(name)
+                session.restore(backup, self._platform(name).remediation(session.running(), backup))
             left = self._platform(name).remediation(session.running(), backup)
             if left.strip():
                 raise PushRefused(f"still differs from its backup after the restore: {_first(left)}")
@@ -195,6 +204,14 @@ class CliPusher:
                 pass
 
     # -- helpers ------------------------------------------------------------------------------------------
+    def _drop(self, name: str) -> None:
+        session = self._sessions.pop(name, None)
+        if session is not None:
+            try:
+                session.close()
+            except Exception:  # a broken connection may not close cleanly
+                pass
+
     def _platform(self, name: str) -> CliPlatform:
         platform = self.hosts[name].platform
         if platform not in self._platforms:
