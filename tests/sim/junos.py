@@ -1,6 +1,6 @@
 """A simulated Junos device for netmiko's `juniper_junos` driver, in the CLI (NETCONF, which NAPALM's
 junos driver uses, is out of reach of a simulated shell): `configure private`, `load override terminal`
-(and `delete` + `load set terminal`) ended by Ctrl-D, `commit confirmed N comment "..."`, `commit`,
+ended by Ctrl-D, `commit confirmed N comment "..."`, `commit`,
 `rollback 0`, `exit configuration-mode`, `show configuration`.
 
 The configuration is kept as the text loaded (the simulation does not parse Junos' braces); a line
@@ -64,7 +64,7 @@ class JunosSession(Session):
     def __init__(self, device: JunosDevice) -> None:
         self.d = device
         self.candidate: str | None = None  # in configuration mode: the private candidate
-        self.loading: str | None = None  # "override" or "set" while a paste is read
+        self.loading: str | None = None  # "override" while a paste is read
         self.paste: list[str] = []
 
     def prompt(self) -> str:
@@ -105,12 +105,9 @@ class JunosSession(Session):
     def _configuration(self, command: str) -> str:
         d = self.d
         assert self.candidate is not None
-        if command in ("load override terminal", "load set terminal"):
-            self.loading, self.paste = command.split()[1], []
+        if command == "load override terminal":
+            self.loading, self.paste = "override", []
             return "[Type ^D at a new line to end input]"
-        if command == "delete":  # everything, at the top level (asked to confirm on a real device)
-            self.candidate = ""
-            return ""
         if command == "rollback 0":
             with d.lock:
                 self.candidate = d.running
@@ -138,13 +135,9 @@ class JunosSession(Session):
             self.paste.append(line)
         if not done:
             return ""
-        kind, self.loading = self.loading, None
+        self.loading = None
         refused = [(n, line) for n, line in enumerate(self.paste, 1) if REJECT in line]
-        kept = "\n".join(line for line in self.paste if REJECT not in line) + "\n"
-        if kind == "set":
-            self.candidate = (self.candidate or "") + kept
-        else:
-            self.candidate = kept
+        self.candidate = "\n".join(line for line in self.paste if REJECT not in line) + "\n"
         if not refused:
             return "load complete"
         n, bad = refused[0]

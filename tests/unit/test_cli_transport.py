@@ -7,6 +7,7 @@ transfer, which sleeps 4 s after the paste and 2 s on leaving tclsh): the module
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import pytest
 from hier_config import Platform
 
 from pilot.platforms.cli import CliPlatform
-from pilot.platforms.transport import CliPusher, SessionOptions
+from pilot.platforms.transport import MASK, CliPusher, SessionOptions
 from pilot.rollout.inventory import Host
 from pilot.transport.ssh import Target
 from sim.eos import EosDevice
@@ -36,12 +37,29 @@ PLATFORMS = {
 XE_RUNNING = """version 17.9
 hostname sim-xe
 !
+vrf definition Mgmt-intf
+ address-family ipv4
+ exit-address-family
+!
+username pilot privilege 15 secret 9 $9$sim.xe.hash$not-a-real-one
+!
+archive
+ path flash:archive
+!
+interface GigabitEthernet1
+ vrf forwarding Mgmt-intf
+ ip address 198.51.100.10 255.255.255.0
+!
 interface GigabitEthernet2
  description uplink
  ipv6 address 2001:db8:0:1::1/64
 !
 interface GigabitEthernet3
  description agency
+!
+line vty 0 4
+ login local
+ transport input ssh
 !
 end
 """
@@ -61,6 +79,15 @@ end
 """
 VRP_RUNNING = """#
 sysname sim-vrp
+#
+aaa
+ local-user pilot password irreversible-cipher $1c$sim.vrp.hash$
+#
+interface GigabitEthernet0/0/0
+ ip binding vpn-instance __LOCAL_OAM_VPN__
+ ip address 198.51.100.30 255.255.255.0
+#
+stelnet server enable
 #
 vlan batch 110
 #
@@ -88,6 +115,14 @@ interface Ethernet1/0/1
 #
 """
 EOS_RUNNING = """hostname sim-eos
+!
+username pilot privilege 15 role network-admin secret sha512 $6$sim.eos.hash$
+!
+interface Management0
+   ip address 198.51.100.20/24
+!
+management api http-commands
+   no shutdown
 !
 interface Ethernet1
    description uplink
@@ -120,8 +155,26 @@ router ospfv3
 JUNOS_RUNNING = """version 23.2R1.14;
 system {
     host-name sim-junos;
+    login {
+        user pilot {
+            class super-user;
+            authentication {
+                encrypted-password "$6$sim.junos.hash$";
+            }
+        }
+    }
+    services {
+        ssh;
+    }
 }
 interfaces {
+    fxp0 {
+        unit 0 {
+            family inet {
+                address 198.51.100.40/24;
+            }
+        }
+    }
     ge-0/0/0 {
         description uplink;
         unit 0 {
@@ -132,7 +185,7 @@ interfaces {
     }
 }
 """
-JUNOS_INTENDED = """version 23.2R1.14;
+JUNOS_INTENDED = """# sim-junos: rendered by pilot
 system {
     host-name sim-junos;
 }
@@ -171,6 +224,8 @@ class Case:
     reject_after: str
     make: Callable[[str, float], SimDevice]
     device_running: Callable[[SimDevice], str]
+    kept: tuple[str, ...]  # lines of the running configuration pilot leaves alone (users, management)
+    secret: str  # a hashed password in the running configuration: never in what the pusher returns
 
 
 CASES = {
@@ -181,6 +236,13 @@ CASES = {
         "interface GigabitEthernet3",
         lambda running, minute: IosxeDevice(running, minute=minute),
         lambda d: d.running,  # type: ignore[attr-defined]
+        (
+            "username pilot privilege 15 secret 9 $9$sim.xe.hash$not-a-real-one",
+            " vrf forwarding Mgmt-intf",
+            " path flash:archive",
+            " transport input ssh",
+        ),
+        "$9$sim.xe.hash$not-a-real-one",
     ),
     "vrp": Case(
         "vrp",
@@ -189,6 +251,12 @@ CASES = {
         "interface Ethernet1/0/1",
         lambda running, minute: VrpDevice(running),
         lambda d: d.config(),  # type: ignore[attr-defined]
+        (
+            " local-user pilot password irreversible-cipher $1c$sim.vrp.hash$",
+            " ip binding vpn-instance __LOCAL_OAM_VPN__",
+            "stelnet server enable",
+        ),
+        "$1c$sim.vrp.hash$",
     ),
     "eos": Case(
         "eos",
@@ -197,6 +265,12 @@ CASES = {
         "interface Ethernet2",
         lambda running, minute: EosDevice(running),
         lambda d: d.config(),  # type: ignore[attr-defined]
+        (
+            "username pilot privilege 15 role network-admin secret sha512 $6$sim.eos.hash$",
+            "interface Management0",
+            "management api http-commands",
+        ),
+        "$6$sim.eos.hash$",
     ),
     "junos": Case(
         "junos",
@@ -205,6 +279,8 @@ CASES = {
         "    ge-0/0/1 {",
         lambda running, minute: JunosDevice(running, minute=minute),
         lambda d: d.running,  # type: ignore[attr-defined]
+        ('encrypted-password "$6$sim.junos.hash$";', "ssh;", "address 198.51.100.40/24;", "version 23.2R1.14;"),
+        "$6$sim.junos.hash$",
     ),
 }
 TIMERS = ("iosxe", "eos", "junos")  # the platforms with a revert timer
@@ -222,9 +298,16 @@ class Rig:
     server: SimServer
 
     def same(self, a: str, b: str) -> bool:
-        """hier_config finds nothing to change either way."""
+        """hier_config finds nothing to change either way in the parts pilot manages."""
         platform = PLATFORMS[self.case.platform]
+        managed = importlib.import_module(f"pilot.platforms.{self.case.platform}.transport").comparable
+        a, b = managed(a), managed(b)
         return not platform.remediation(a, b).strip() and not platform.remediation(b, a).strip()
+
+    def kept(self) -> bool:
+        """The lines pilot leaves alone are all still there."""
+        now = [line.strip() for line in self.now().splitlines()]
+        return all(line.strip() in now for line in self.case.kept)
 
     def now(self) -> str:
         return self.case.device_running(self.device)
@@ -277,13 +360,20 @@ def test_push_makes_the_intended_configuration_run(rig: Rig) -> None:
     assert inspected.ok, inspected.error
     backup = inspected.data["backup"]["running-config"]
     assert rig.same(backup, case.running)
-    # The diff shown is hier_config's remediation from what runs to what is intended.
-    assert inspected.data["diff"]["files"]["running-config"] == platform.remediation(backup, case.intended) + "\n"
-    assert rig.pusher.diff({"dev1": case.intended})["dev1"].data == platform.remediation(backup, case.intended) + "\n"
+    # Hashed passwords are secrets: masked in what the journal would keep.
+    assert case.secret not in str(inspected.data) and MASK in backup
+    # The diff shown is hier_config's remediation from what runs to what is intended, in the parts pilot
+    # manages: nothing about the users or the management interface.
+    managed = importlib.import_module(f"pilot.platforms.{case.platform}.transport").comparable
+    expected = platform.remediation(managed(case.running), managed(case.intended)) + "\n"
+    assert inspected.data["diff"]["files"]["running-config"] == expected
+    assert rig.pusher.diff({"dev1": case.intended})["dev1"].data == expected
+    assert not any(line.strip() in expected for line in case.kept)
 
     pushed = rig.pusher.apply({"dev1": case.intended})["dev1"]
     assert pushed.ok, pushed.error
     assert rig.same(rig.now(), case.intended)
+    assert rig.kept()
     assert rig.pusher.diff({"dev1": case.intended})["dev1"].data == ""
     confirmed = rig.pusher.confirm(["dev1"])["dev1"]
     assert confirmed.ok, confirmed.error
@@ -313,15 +403,19 @@ def test_a_refused_line_fails_the_push_and_nothing_is_half_applied(rig: Rig) -> 
 def test_restore_after_a_push_brings_the_backup_back_exactly(rig: Rig) -> None:
     """The engine's path when the verification fails: the push went through, then restore."""
     case = rig.case
-    assert rig.pusher.inspect({"dev1": case.intended})["dev1"].ok
+    inspected = rig.pusher.inspect({"dev1": case.intended})["dev1"]
+    assert inspected.ok
     before = rig.now()
     assert rig.pusher.apply({"dev1": case.intended})["dev1"].ok
     assert not rig.same(rig.now(), before)
     restored = rig.pusher.restore(["dev1"], "7")["dev1"]
     assert restored.ok, restored.error
-    assert rig.same(rig.now(), before)
+    assert rig.same(rig.now(), before) and rig.kept()
     if case.platform in TIMERS:  # a replace puts back the very text
         assert rig.now() == before
+    # The check after a restore: inspect with the masked backup as the bundle finds no difference.
+    masked = inspected.data["backup"]["running-config"]
+    assert rig.pusher.inspect({"dev1": masked})["dev1"].data["diff"] == {"files": {}}
 
 
 @pytest.mark.parametrize("rig", each_platform("vrp"), indirect=True)

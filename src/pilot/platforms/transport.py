@@ -18,6 +18,7 @@ first), also on a device whose push failed half-way.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,18 +51,23 @@ class CliSession(Protocol):
     """One device's connection, in its platform's way."""
 
     def running(self) -> str:
-        """The running configuration as configuration text (no banner of the show command)."""
+        """The whole running configuration as configuration text (no banner of the show command): the
+        backup, which `restore` puts back exactly."""
         ...
 
     def comparable(self, config: str) -> str:
-        """A rendered configuration as `running()` gives it back: without what the device prints
-        around the configuration (a closing line, version comments) if the render wrote it too."""
+        """The part of a configuration pilot manages, as the diff compares it: without what the device
+        prints around the configuration, and without the blocks pilot leaves as the device has them
+        (management interface, users, remote access: the rendered configuration has none of them, and
+        a diff or a replace must not take them away)."""
         ...
 
     def push(self, intended: str, changes: str) -> None:
-        """Make `intended` the running configuration (`changes`: hier_config's remediation from the
-        running configuration, for a platform that merges); commit it with the revert timer if the
-        platform has one. Raises PushRefused; a refused push leaves the device as it was."""
+        """Make `intended` the managed part of the running configuration (`changes`: hier_config's
+        remediation between the comparable parts, for a platform that merges; a platform that replaces
+        keeps the unmanaged blocks of the running configuration in its candidate); commit it with the
+        revert timer if the platform has one. Raises PushRefused; a refused push leaves the device as it
+        was."""
         ...
 
     def confirm(self) -> bool:
@@ -101,6 +107,26 @@ def cli_platform(platform: str) -> CliPlatform:
     return plugin
 
 
+# A secret's value in a CLI configuration: after a keyword, an optional type (`secret 9 $9$...`,
+# `password cipher %^%#...`, `encrypted-password "$6$..."`), the value itself.
+SECRET = re.compile(
+    r"(?i)\b(secret|password|encrypted-password|irreversible-cipher|key-string|authentication-key|pre-shared-key"
+    r"|community|ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+)"
+    r"(\s+(?:\d{1,2}|cipher|simple|sha512|sha256|md5|irreversible-cipher)\b)?(\s+)(\"[^\"]*\"|[^\s;]+)"
+)
+MASK = "<secret>"
+HUMAN = re.compile(r"^\s*(description|name|remark|alias)\b")  # people's text, where "password" is a word
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every secret's value replaced (hashed passwords and keys are secrets too): what a
+    backup, a diff or an error shows; the transport keeps the real text in memory for the restore."""
+    return "".join(
+        line if HUMAN.match(line) else SECRET.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{m.group(3)}{MASK}", line)
+        for line in text.splitlines(keepends=True)
+    )
+
+
 def one_line(exc: BaseException) -> str:
     """An exception as one line: netmiko and NAPALM put paragraphs of advice in their messages."""
     text = str(exc).strip()
@@ -129,8 +155,10 @@ class CliPusher:
         self._platforms = dict(platforms or {})
         self._connects = dict(connects or {})
         self._sessions: dict[str, CliSession] = {}
-        # Each device's running configuration before the run, from inspect: what restore puts back.
+        # Each device's running configuration before the run, from inspect: what restore puts back. It
+        # stays in memory; what inspect returns (and the journal keeps) has its secrets masked.
         self.backups: dict[str, str] = {}
+        self._masked: dict[str, str] = {}
 
     # -- the Pusher protocol ---------------------------------------------------------------------------
     def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
@@ -139,7 +167,11 @@ class CliPusher:
             # The first look of the run is the backup: a later inspect (the check after a restore) must
             # not replace it with what the device runs then.
             self.backups.setdefault(name, running)
-            return {"backup": {"node": name, RUNNING: running}, "diff": self._diff(name, running, intended)}
+            if intended == self._masked.get(name):  # the masked backup given out: compare with the real one
+                intended = self.backups[name]
+            self._masked.setdefault(name, mask_secrets(running))
+            backup = {"node": name, RUNNING: mask_secrets(running)}
+            return {"backup": backup, "diff": self._diff(name, running, intended)}
 
         return self._each("inspect", bundles, lambda name: one(name, bundles[name]))
 
@@ -155,7 +187,7 @@ class CliPusher:
             session = self._session(name)
             running = session.running()
             self.backups.setdefault(name, running)
-            changes = self._platform(name).remediation(running, session.comparable(intended))
+            changes = self._changes(name, running, intended)
             if changes.strip():
                 session.push(intended, changes)
             return {"state": "pushed" if changes.strip() else "unchanged"}
@@ -181,16 +213,16 @@ class CliPusher:
                 )
             try:
                 session = self._session(name)
-                session.restore(backup, self._platform(name).remediation(session.running(), backup))
+                session.restore(backup, self._changes(name, session.running(), backup))
             except PushRefused:
                 raise
             except Exception:  # the connection broke (the failed push's doing?): once more on a new one
                 self._drop(name)
                 session = self._session(name)
-                session.restore(backup, self._platform(name).remediation(session.running(), backup))
-            left = self._platform(name).remediation(session.running(), backup)
+                session.restore(backup, self._changes(name, session.running(), backup))
+            left = self._changes(name, session.running(), backup)
             if left.strip():
-                raise PushRefused(f"still differs from its backup after the restore: {_first(left)}")
+                raise PushRefused(f"still differs from its backup after the restore: {_first(mask_secrets(left))}")
             return {"state": "restored"}
 
         return self._each("restore", devices, one)
@@ -226,8 +258,13 @@ class CliPusher:
             session = self._sessions[name] = connect(host.target, self.options)
         return session
 
+    def _changes(self, name: str, running: str, intended: str) -> str:
+        """hier_config's remediation between the parts of both configurations pilot manages."""
+        session = self._session(name)
+        return self._platform(name).remediation(session.comparable(running), session.comparable(intended))
+
     def _diff(self, name: str, running: str, intended: str) -> dict[str, Any]:
-        changes = self._platform(name).remediation(running, self._session(name).comparable(intended))
+        changes = mask_secrets(self._changes(name, running, intended))
         return {"files": {RUNNING: changes + "\n"}} if changes.strip() else {"files": {}}
 
     def _each(self, what: str, names: Iterable[str], work: Callable[[str], Any]) -> dict[str, Outcome]:
@@ -239,7 +276,8 @@ class CliPusher:
                 return Outcome(name, True, data=work(name))
             except Exception as exc:  # each device fails alone, in one line naming it
                 target = self.hosts[name].target
-                return Outcome(name, False, error=f"{name} ({target.host}:{target.port}): {what}: {one_line(exc)}")
+                error = mask_secrets(one_line(exc))
+                return Outcome(name, False, error=f"{name} ({target.host}:{target.port}): {what}: {error}")
 
         if not names:
             return {}
@@ -288,3 +326,20 @@ def login_error(target: Target, exc: BaseException) -> PilotError:
         what = f"cannot log in: {one_line(exc)}"
         fix = "check the device's SSH service, its host key and the credentials"
     return PilotError(what, fix=fix)  # the pusher names the device and its address
+
+
+def split_blocks(config: str, unmanaged: Callable[[Sequence[str]], bool]) -> tuple[str, str]:
+    """(managed, unmanaged) parts of an indented configuration (IOS-XE, EOS, VRP): a top-level line and
+    the indented lines under it are one block, which `unmanaged(block lines)` assigns."""
+    blocks: list[list[str]] = []
+    for line in config.splitlines():
+        if not line.strip():
+            continue
+        if line[0].isspace() and blocks:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    parts: tuple[list[str], list[str]] = ([], [])
+    for block in blocks:
+        parts[1 if unmanaged(block) else 0].extend(block)
+    return "\n".join(parts[0]) + "\n", ("\n".join(parts[1]) + "\n" if parts[1] else "")

@@ -1,8 +1,13 @@
-"""EOS through netmiko (`arista_eos`) with a configuration session: the session starts from a clean
-configuration (`rollback clean-config`), takes the whole rendered configuration line by line (the first
-`% ` error aborts the session: nothing changes), and commits with a timer (`configure session NAME commit timer hh:mm:ss`, NAPALM's command):
-unless pilot confirms (`configure session NAME commit`, then `write memory`) before the timer ends, EOS
-puts the previous configuration back. `configure session NAME abort` reverts a pending commit at once.
+"""EOS through netmiko (`arista_eos`) with a configuration session: the session takes hier_config's
+remediation from the running configuration to the rendered one, line by line (the first `% ` error
+aborts the session: nothing changes), and is committed with a timer (`configure session NAME commit
+timer hh:mm:ss`, NAPALM's command): unless pilot confirms (`configure session NAME commit`, then `write
+memory`) before the timer ends, EOS puts the previous configuration back. `configure session NAME abort`
+reverts a pending commit at once.
+
+A merge, not a replace (`rollback clean-config`): the rendered configuration is the part pilot owns
+(templates/eos/platform.yml), without Management0, the users and the management API, which a replace
+would remove. UNMANAGED lists what the diff leaves alone.
 
 Not NAPALM's eos driver: over its ssh transport it sends the session's lines with netmiko's
 send_config_set and no error pattern, so a refused line is skipped and the rest would be committed
@@ -14,13 +19,34 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args
+from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args, split_blocks
 from pilot.transport.ssh import Target
 
 ERROR = re.compile(r"^% .*$", re.M)
 HEADER = re.compile(r"^! (Command|device|boot system|Time):")
+UNMANAGED = re.compile(
+    r"^(interface (Management|Mgmt)|username |management |aaa |no aaa |enable (secret|password) |daemon |"
+    r"transceiver |service routing protocols model |spanning-tree mode |ip name-server|dns domain|ip domain|"
+    r"ntp |logging |snmp-server |clock |banner |event-handler |vrf instance (MGMT|mgmt|management)|"
+    r"ip route vrf (MGMT|mgmt|management)|end$)"
+)
+MANAGEMENT = re.compile(r"^\s*vrf (forwarding )?(MGMT|mgmt|management)$")
+
+
+def _unmanaged(block: Sequence[str]) -> bool:
+    return bool(UNMANAGED.match(block[0])) or (
+        block[0].startswith("interface ") and any(MANAGEMENT.match(line) for line in block)
+    )
+
+
+def comparable(config: str) -> str:
+    """The part of a configuration pilot manages: without the header comments (command, device, boot
+    image), the closing `end` and the UNMANAGED blocks."""
+    lines = [line.rstrip() for line in config.splitlines() if not HEADER.match(line)]
+    return split_blocks("\n".join(lines), _unmanaged)[0]
 
 
 class EosSession:
@@ -43,17 +69,14 @@ class EosSession:
 
     def running(self) -> str:
         text: str = self.conn.send_command("show running-config", read_timeout=self.options.timeout)
-        return self.comparable(text)
+        lines = [line.rstrip() for line in text.splitlines() if not HEADER.match(line)]
+        return "\n".join(lines).strip("\n") + "\n"
 
     def comparable(self, config: str) -> str:
-        """Without the header comments (command, device, boot image) and the closing `end`."""
-        lines = [line.rstrip() for line in config.splitlines() if not HEADER.match(line)]
-        while lines and lines[-1].strip() in ("", "end", "!"):
-            lines.pop()
-        return "\n".join(lines) + "\n"
+        return comparable(config)
 
     def push(self, intended: str, changes: str) -> None:
-        self._replace(intended, self.options.revert_in)
+        self._merge(changes, self.options.revert_in)
 
     def confirm(self) -> bool:
         if self.pending is None:
@@ -68,7 +91,7 @@ class EosSession:
             name, self.pending = self.pending, None
             self._check(self._send(f"configure session {name} abort"), f"reverting session {name}")
         elif changes.strip():
-            self._replace(backup, None)
+            self._merge(changes, None)
             self._send("write memory")
 
     def close(self) -> None:
@@ -85,13 +108,12 @@ class EosSession:
         if error:
             raise PushRefused(f"{what} failed ({error.group(0).strip()})")
 
-    def _replace(self, config: str, revert_in: int | None) -> None:
+    def _merge(self, changes: str, revert_in: int | None) -> None:
         name = f"pilot-{time.strftime('%H%M%S')}-{time.monotonic_ns() % 1000:03d}"
         self._send(f"configure session {name}")
         try:
-            self._check(self._send("rollback clean-config"), "rollback clean-config")
-            for line in self.comparable(config).splitlines():
-                if not line.strip() or line.lstrip().startswith("!"):
+            for line in changes.splitlines():
+                if not line.strip():
                     continue
                 error = ERROR.search(self._send(line))
                 if error:

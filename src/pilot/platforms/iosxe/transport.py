@@ -11,12 +11,30 @@ revert timer, as NAPALM says when it is missing. NAPALM counts the timer in whol
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args
+from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args, split_blocks
 from pilot.transport.ssh import Target
 
 FILE_SYSTEM = "flash:"
+
+# Top-level blocks pilot leaves as the device has them: the rendered configuration has none of them, and
+# a replace without them would lock pilot out (users, vty lines, SSH, the management VRF and interface)
+# or break the revert timer itself (archive). Kept from the running configuration in every candidate.
+UNMANAGED = re.compile(
+    r"^(version |boot|license |platform |service |no service |username |enable (secret|password) |aaa |line |"
+    r"ip ssh |ip domain|ip scp |crypto |archive|vrf definition \S*[Mm]gmt|ip route vrf \S*[Mm]gmt|ip http |"
+    r"memory |call-home|logging |ntp |snmp-server |control-plane|redundancy|diagnostic |subscriber |multilink |"
+    r"login |netconf|restconf|ip forward-protocol|end$)"
+)
+MANAGEMENT = re.compile(r"^\s*vrf forwarding \S*[Mm]gmt|^interface (Management|mgmt)")
+
+
+def _unmanaged(block: Sequence[str]) -> bool:
+    return bool(UNMANAGED.match(block[0])) or (
+        block[0].startswith("interface ") and any(MANAGEMENT.match(line) for line in block)
+    )
 
 
 class IosxeSession:
@@ -40,10 +58,12 @@ class IosxeSession:
         return text.strip("\n") + "\n"
 
     def comparable(self, config: str) -> str:
-        return config.strip("\n") + "\n"
+        return comparable(config)
 
     def push(self, intended: str, changes: str) -> None:
-        self._replace(intended, revert_in=_minutes(self.options.revert_in) * 60)
+        kept = split_blocks(self.running(), _unmanaged)[1]
+        candidate = kept + split_blocks(intended, _unmanaged)[0]
+        self._replace(candidate, revert_in=_minutes(self.options.revert_in) * 60)
 
     def confirm(self) -> bool:
         if not self.driver.has_pending_commit():
@@ -72,6 +92,11 @@ class IosxeSession:
             self.driver.commit_config(revert_in=revert_in)
         except Exception as exc:
             raise PushRefused(_refusal(str(exc), candidate)) from None
+
+
+def comparable(config: str) -> str:
+    """The part of a configuration pilot manages (without the UNMANAGED blocks)."""
+    return split_blocks(config, _unmanaged)[0]
 
 
 def _minutes(seconds: int) -> int:

@@ -1,7 +1,8 @@
 """Junos through netmiko (`juniper_junos`), in the CLI: `configure private` (a candidate of pilot's own,
-thrown away on exit), `load override terminal` with the whole rendered configuration (`delete` + `load
-set terminal` when it is rendered as `set` lines), then `commit confirmed N comment "..."`: unless pilot
-confirms with a plain commit within N minutes, Junos rolls back to the configuration before it.
+thrown away on exit), `load override terminal` with the rendered configuration in the brace form
+(templates/junos/config.j2) plus the running configuration's UNMANAGED statements, then `commit
+confirmed N comment "..."`: unless pilot confirms with a plain commit within N minutes, Junos rolls back
+to the configuration before it. The diff is hier_config's (its Junos driver reads the brace form).
 
 NAPALM's junos driver (NETCONF, `commit confirmed` through `revert_in`) would be the first choice on
 real devices; it is not used here because nothing in pilot's tests can serve NETCONF, and a transport
@@ -12,6 +13,7 @@ then leaving configuration mode) before any commit.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args
@@ -20,6 +22,108 @@ from pilot.transport.ssh import Target
 LOAD_PROMPT = r"\[Type \^D at a new line to end input\]"
 ERROR = re.compile(r"^.*(syntax error|error:).*$", re.M | re.I)
 REFUSED = re.compile(r"^\s*'(.+)'\s*$", re.M)  # the line a syntax error quotes
+# Statements pilot leaves as the device has them (by their path of statement names): the rendered
+# configuration has none of them, and a `load override` without them would lock pilot out (users, SSH,
+# the management interface and instance). Kept from the running configuration in every candidate.
+UNMANAGED: tuple[tuple[str, ...], ...] = (
+    ("version",),
+    ("system", "login"),
+    ("system", "root-authentication"),
+    ("system", "services"),
+    ("system", "syslog"),
+    ("system", "management-instance"),
+    ("system", "ntp"),
+    ("chassis",),
+    ("snmp",),
+    ("interfaces", "fxp0"),
+    ("interfaces", "em0"),
+    ("interfaces", "re0:mgmt-0"),
+    ("routing-instances", "mgmt_junos"),
+)
+
+
+@dataclass
+class Statement:
+    """One statement of Junos' brace form: `head;` (children None) or `head { ... }`."""
+
+    head: str
+    children: list[Statement] | None = field(default=None)
+
+    @property
+    def name(self) -> str:
+        return self.head.removeprefix("inactive: ").split()[0].rstrip(";")
+
+
+def parse(config: str) -> list[Statement]:
+    """The brace form as statements; comments (`#`, `/* */` on their own lines) are left out."""
+    root: list[Statement] = []
+    stack = [root]
+    for raw in config.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "/*", "*")):
+            continue
+        if line == "}":
+            if len(stack) > 1:
+                stack.pop()
+        elif line.endswith("{"):
+            statement = Statement(line[:-1].strip(), [])
+            stack[-1].append(statement)
+            assert statement.children is not None
+            stack.append(statement.children)
+        else:
+            stack[-1].append(Statement(line))
+    return root
+
+
+def render(statements: list[Statement], depth: int = 0) -> list[str]:
+    out = []
+    for s in statements:
+        if s.children is None:
+            out.append("    " * depth + s.head)
+        else:
+            out += ["    " * depth + s.head + " {", *render(s.children, depth + 1), "    " * depth + "}"]
+    return out
+
+
+def _take(statements: list[Statement], path: tuple[str, ...]) -> list[Statement]:
+    """Remove and return the statements at `path`."""
+    if len(path) == 1:
+        taken = [s for s in statements if s.name == path[0]]
+        statements[:] = [s for s in statements if s.name != path[0]]
+        return taken
+    return [t for s in statements if s.name == path[0] and s.children is not None for t in _take(s.children, path[1:])]
+
+
+def _put(statements: list[Statement], path: tuple[str, ...], taken: list[Statement]) -> None:
+    """Add `taken` under `path` (its last name is theirs), creating the enclosing statements."""
+    if len(path) == 1:
+        statements[:] = [s for s in statements if s.name != path[0]] + taken
+        return
+    parent = next((s for s in statements if s.name == path[0] and s.children is not None), None)
+    if parent is None:
+        parent = Statement(path[0], [])
+        statements.append(parent)
+    assert parent.children is not None
+    _put(parent.children, path[1:], taken)
+
+
+def comparable(config: str) -> str:
+    """The part of a configuration pilot manages: without comments and the UNMANAGED statements."""
+    statements = parse(config)
+    for path in UNMANAGED:
+        _take(statements, path)
+    return "\n".join(render(statements)) + "\n"
+
+
+def candidate(intended: str, running: str) -> str:
+    """The rendered configuration with the running configuration's UNMANAGED statements."""
+    wanted, now = parse(intended), parse(running)
+    for path in UNMANAGED:
+        kept = _take(now, path)
+        _take(wanted, path)
+        if kept:
+            _put(wanted, path, kept)
+    return "\n".join(render(wanted)) + "\n"
 
 
 class JunosSession:
@@ -41,19 +145,18 @@ class JunosSession:
         self.prompt = re.escape(self.conn.base_prompt) + r"[>#] ?$"
 
     def running(self) -> str:
+        """Without the `## Last commit` comment Junos prints above the configuration."""
         text: str = self.conn.send_command("show configuration", read_timeout=self.options.timeout)
-        return self.comparable(text)
+        lines = [line.rstrip() for line in text.splitlines() if not line.startswith("## ")]
+        return "\n".join(lines).strip("\n") + "\n"
 
     def comparable(self, config: str) -> str:
-        """Without the `## Last commit` comment Junos prints above the configuration."""
-        lines = [line.rstrip() for line in config.splitlines() if not line.startswith("## ")]
-        while lines and not lines[-1].strip():
-            lines.pop()
-        return "\n".join(lines) + "\n"
+        return comparable(config)
 
     def push(self, intended: str, changes: str) -> None:
         minutes = min(65535, max(1, -(-self.options.revert_in // 60)))
-        self._load_and_commit(intended, f"commit confirmed {minutes} comment {_quoted(self.options.comment)}")
+        text = candidate(intended, self.running())
+        self._load_and_commit(text, f"commit confirmed {minutes} comment {_quoted(self.options.comment)}")
         self.pending = True
 
     def confirm(self) -> bool:
@@ -85,14 +188,8 @@ class JunosSession:
     def _load_and_commit(self, config: str, commit: str) -> None:
         self.conn.config_mode(config_command="configure private")
         try:
-            text = self.comparable(config)
-            if all(line.startswith(("set ", "delete ", "#")) for line in text.splitlines() if line.strip()):
-                if "[yes,no]" in self._send("delete", expect=r"\[yes,no\].*$|" + self.prompt):
-                    self._send("yes")  # Delete everything under this level?
-                self._send("load set terminal", expect=LOAD_PROMPT)
-            else:
-                self._send("load override terminal", expect=LOAD_PROMPT)
-            self.conn.write_channel(text + "\x04")
+            self._send("load override terminal", expect=LOAD_PROMPT)
+            self.conn.write_channel(config + "\x04")
             output: str = self.conn.read_until_pattern(pattern=self.prompt, read_timeout=self.options.timeout)
             error = ERROR.search(output)
             if error:

@@ -12,14 +12,26 @@ and `restore` merges the remediation from the running configuration back to the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args
+from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args, split_blocks
 from pilot.transport.ssh import Target
 
 PROMPT = r"[\]>]\s*$"  # <name> in user view, [~name] / [*name] (uncommitted changes) in system view
 QUESTION = r"\[Y\(yes\)/N\(no\)/C\(cancel\)\]:?\s*$"
 ERROR = re.compile(r"^\s*Error:.*$", re.M)
+# Top-level blocks pilot leaves as the device has them (the rendered configuration has none of them, and
+# their remediation would undo the users, the remote access and the management interface).
+UNMANAGED = re.compile(
+    r"^(aaa|user-interface |stelnet |ssh |local-user |telnet |undo telnet |snmp-agent|info-center |clock |"
+    r"license|set |lldp |ip vpn-instance __LOCAL_OAM_VPN__|ip route-static vpn-instance __LOCAL_OAM_VPN__|"
+    r"interface (MEth|GigabitEthernet0/0/0$))"
+)
+
+
+def _unmanaged(block: Sequence[str]) -> bool:
+    return bool(UNMANAGED.match(block[0])) or any("vpn-instance __LOCAL_OAM_VPN__" in line for line in block[1:])
 
 
 class VrpSession:
@@ -40,16 +52,10 @@ class VrpSession:
 
     def running(self) -> str:
         text: str = self.conn.send_command("display current-configuration", read_timeout=self.options.timeout)
-        return self.comparable(text)
+        return _bare(text)
 
     def comparable(self, config: str) -> str:
-        """Without the banner lines (`!Software Version`, `!Last configuration was updated`) and the
-        closing `return`: hier_config's VRP driver keeps `return` as a line, and a remediation that sent
-        it would leave system view in the middle of a push."""
-        lines = [line.rstrip() for line in config.splitlines() if not line.startswith("!")]
-        while lines and lines[-1].strip() in ("", "return"):
-            lines.pop()
-        return "\n".join(lines) + "\n"
+        return comparable(config)
 
     def push(self, intended: str, changes: str) -> None:
         self._merge(changes)
@@ -94,6 +100,21 @@ class VrpSession:
         output = self._send("return", expect=f"{QUESTION}|>\\s*$")
         if re.search(QUESTION, output):
             self._send("y" if commit else "n", expect=r">\s*$")
+
+
+def comparable(config: str) -> str:
+    """The part of a configuration pilot manages (without the banner and the UNMANAGED blocks)."""
+    return split_blocks(_bare(config), _unmanaged)[0]
+
+
+def _bare(config: str) -> str:
+    """Without the banner lines (`!Software Version`, `!Last configuration was updated`) and the closing
+    `return`: hier_config's VRP driver keeps `return` as a line, and a remediation that sent it would
+    leave system view in the middle of a push."""
+    lines = [line.rstrip() for line in config.splitlines() if not line.startswith("!")]
+    while lines and lines[-1].strip() in ("", "return"):
+        lines.pop()
+    return "\n".join(lines) + "\n"
 
 
 def connect(target: Target, options: SessionOptions) -> VrpSession:
