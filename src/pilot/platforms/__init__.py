@@ -11,7 +11,8 @@ Generic code asks the registry (`get_platform`) and never names a platform's dae
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -30,12 +31,32 @@ BUILTIN: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Validator:
+    """An offline validator of a rendered file, named by platform.yml's `validate:`: a tool run on the
+    file (`command(path)`, needing `binary`), or a pure Python `check(text)` giving one line per problem."""
+
+    name: str
+    binary: str | None = None
+    command: Callable[[str], list[str]] | None = None
+    # The tool reads the file and nothing else: it runs on a copy, with no sandbox to build. Otherwise it
+    # looks at the machine too (interfaces, paths under /etc): it runs where the device's files sit at
+    # their real paths and its interfaces exist (pilot.render.validate's sandbox).
+    file_only: bool = True
+    check: Callable[[str], list[str]] | None = None
+
+
 @runtime_checkable
 class PlatformPlugin(Protocol):
     """What pilot asks of a platform. Attributes are read, methods called; nothing else is assumed."""
 
     name: str  # as in the topology's `pilot.platform` label and the folder of its templates
     description: str
+    # containerlab kinds that are this platform (`cisco_c8000v` -> iosxe), read by the topology loader.
+    containerlab_kinds: tuple[str, ...]
+    # Offline validators its platform.yml may name, and the hooks its transport runs after a file changes.
+    validators: Mapping[str, Validator]
+    hooks: frozenset[str]
 
     def template_dir(self, templates: Path) -> Path:
         """The folder of its platform.yml and templates, given the templates directory in use."""
@@ -71,3 +92,12 @@ def get_platform(name: str) -> PlatformPlugin:
             fix=f"use one of: {', '.join(sorted(known))}, or install the plugin that provides it",
         )
     return _load(name, known[name])
+
+
+def all_platforms() -> list[PlatformPlugin]:
+    return [get_platform(name) for name in sorted(registered())]
+
+
+def find_validator(name: str) -> Validator | None:
+    """A validator by name, whichever platform gives it."""
+    return next((p.validators[name] for p in all_platforms() if name in p.validators), None)

@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pilot.platforms import Validator
+
+# Every one of these looks at the machine as well as the file (Kea wants its interfaces to exist, nginx
+# and unbound follow paths under /etc, nft talks to the kernel): they run in the validation sandbox.
+VALIDATORS = {
+    v.name: v
+    for v in (
+        Validator("kea-dhcp4", "kea-dhcp4", lambda path: ["kea-dhcp4", "-t", path], file_only=False),
+        Validator("kea-dhcp6", "kea-dhcp6", lambda path: ["kea-dhcp6", "-t", path], file_only=False),
+        Validator("unbound", "unbound-checkconf", lambda path: ["unbound-checkconf", path], file_only=False),
+        Validator("nft", "nft", lambda path: ["nft", "-c", "-f", path], file_only=False),
+        Validator("nginx", "nginx", lambda path: ["nginx", "-t", "-q", "-c", "/etc/nginx/nginx.conf"], file_only=False),
+        Validator("ifupdown", "ifup", lambda path: ["ifup", "--no-act", "-i", path, "-a"], file_only=False),
+        Validator("tayga", "tayga", lambda path: ["tayga", "--config", path, "--mktun"], file_only=False),
+    )
+}
+
 
 class LinuxPlatform:
     name = "linux"
     description = "Debian 12 hosts: ifupdown, nftables, unbound, Kea, tayga, nginx, dhcpcd"
+    containerlab_kinds = ("linux",)
+    validators = VALIDATORS
+    # The device agent's hooks: ifupdown (ifreload), nft -f, sysctl --load, a SIGHUP.
+    hooks = frozenset({"ifupdown", "nft", "sysctl", "reload"})
 
     def template_dir(self, templates: Path) -> Path:
         return templates / self.name
