@@ -17,7 +17,7 @@ from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pilot.errors import PilotError
 
@@ -52,6 +52,11 @@ class PlatformPlugin(Protocol):
 
     name: str  # as in the topology's `pilot.platform` label and the folder of its templates
     description: str
+    # How pilot pushes to it: "napalm" (Nornir + NAPALM, `napalm_driver`), "ansible" (ansible-runner), or
+    # "cli" (pilot.platforms.cli's transport: netmiko/NAPALM with hier_config remediation).
+    transport: str
+    napalm_driver: str | None  # NAPALM's driver for its devices (a Nornir napalm connection's platform)
+    netmiko_type: str | None  # netmiko's device type (a Nornir netmiko connection's platform)
     # containerlab kinds that are this platform (`cisco_c8000v` -> iosxe), read by the topology loader.
     containerlab_kinds: tuple[str, ...]
     # Offline validators its platform.yml may name, and the hooks its transport runs after a file changes.
@@ -60,6 +65,11 @@ class PlatformPlugin(Protocol):
 
     def template_dir(self, templates: Path) -> Path:
         """The folder of its platform.yml and templates, given the templates directory in use."""
+        ...
+
+    def restored_differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+        """After a rollback: how the device's own configuration (beyond its files and services, which the
+        transport compares) differs between its backup before the run and what it gives now; [] if none."""
         ...
 
 
@@ -101,3 +111,19 @@ def all_platforms() -> list[PlatformPlugin]:
 def find_validator(name: str) -> Validator | None:
     """A validator by name, whichever platform gives it."""
     return next((p.validators[name] for p in all_platforms() if name in p.validators), None)
+
+
+def nornir_group(plugin: PlatformPlugin) -> dict[str, object]:
+    """The Nornir inventory group of a platform: its transport, and the drivers its connections use."""
+    connections: dict[str, object] = {}
+    if plugin.napalm_driver:
+        connections["napalm"] = {"platform": plugin.napalm_driver}
+    if plugin.netmiko_type:
+        connections["netmiko"] = {"platform": plugin.netmiko_type}
+    group: dict[str, object] = {
+        "platform": plugin.name,
+        "data": {"config_format": plugin.name, "transport": plugin.transport},
+    }
+    if connections:
+        group["connection_options"] = connections
+    return group

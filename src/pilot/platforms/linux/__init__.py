@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pilot.platforms import Validator
 
@@ -25,6 +27,9 @@ VALIDATORS = {
 class LinuxPlatform:
     name = "linux"
     description = "Debian 12 hosts: ifupdown, nftables, unbound, Kea, tayga, nginx, dhcpcd"
+    transport = "ansible"  # playbooks/pilot-agent.yml through ansible-runner: the device agent
+    napalm_driver = None
+    netmiko_type = None
     containerlab_kinds = ("linux",)
     validators = VALIDATORS
     # The device agent's hooks: ifupdown (ifreload), nft -f, sysctl --load, a SIGHUP.
@@ -32,3 +37,6 @@ class LinuxPlatform:
 
     def template_dir(self, templates: Path) -> Path:
         return templates / self.name
+
+    def restored_differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+        return []  # a Linux host is its files and services: the device agent compares those
