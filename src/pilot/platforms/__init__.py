@@ -17,9 +17,13 @@ from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pilot.errors import PilotError
+
+if TYPE_CHECKING:
+    from pilot.stages.model import Device
+    from pilot.verify.model import Shell
 
 ENTRY_POINT_GROUP = "pilot.platforms"
 
@@ -44,6 +48,8 @@ class Validator:
     # their real paths and its interfaces exist (pilot.render.validate's sandbox).
     file_only: bool = True
     check: Callable[[str], list[str]] | None = None
+    # Directories under /run the tool expects to exist in the sandbox (it writes its lock or pid there).
+    run_dirs: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -62,9 +68,21 @@ class PlatformPlugin(Protocol):
     # Offline validators its platform.yml may name, and the hooks its transport runs after a file changes.
     validators: Mapping[str, Validator]
     hooks: frozenset[str]
+    # Processes of one suite, shown as one name in `pilot lab status` (FRR's zebra, ospfd ... as frr(6)).
+    daemon_suites: Mapping[str, frozenset[str]]
 
     def template_dir(self, templates: Path) -> Path:
         """The folder of its platform.yml and templates, given the templates directory in use."""
+        ...
+
+    def expected_state(self, device: Device) -> dict[str, Any] | None:
+        """The live state (interfaces, addresses, routes) the device's files imply, for its transport to
+        check and repair after applying them; None where the transport has no such check."""
+        ...
+
+    def fhs_drops(self, shell: Shell, node: str, guard: str) -> int | None:
+        """How many packets an access switch of this platform dropped so far with `guard` ("RA Guard",
+        "DHCPv6-Shield"): the verification's proof that the guard acted. None: the platform cannot tell."""
         ...
 
     def restored_differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -127,3 +145,7 @@ def nornir_group(plugin: PlatformPlugin) -> dict[str, object]:
     if connections:
         group["connection_options"] = connections
     return group
+
+
+def daemon_suites() -> dict[str, frozenset[str]]:
+    return {suite: names for p in all_platforms() for suite, names in p.daemon_suites.items()}

@@ -143,7 +143,7 @@ def templates_dir(explicit: Path | None = None) -> Path:
                 )
             return given
     for candidate in (Path("templates"), shipped("templates")):
-        if (candidate / "frr" / "platform.yml").exists():
+        if any(candidate.glob("*/platform.yml")):
             return candidate
     raise PilotError("no templates directory found", fix="pass --templates DIR, or reinstall pilot")
 

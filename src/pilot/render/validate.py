@@ -137,7 +137,8 @@ def _sandbox(device: RenderedDevice, interfaces: list[tuple[str, list[str]]]) ->
             work.mkdir(parents=True)
             linux.mount("overlay", directory, "overlay", 0, f"lowerdir={directory},upperdir={upper},workdir={work}")
         linux.mount("tmpfs", "/run", "tmpfs", 0, "mode=755,size=16m")
-        for directory in ("/run/network", "/run/kea", "/run/lock"):
+        wanted = {d for f in device.files if f.validate for d in _validator(f.validate).run_dirs}
+        for directory in sorted({"/run/lock", *wanted}):
             os.makedirs(directory, exist_ok=True)
         _interfaces(interfaces)
         return [issue for f in device.files if f.validate for issue in _run(f)]

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
+from pilot.agent.kernel import expected_state
 from pilot.platforms import Validator
+
+if TYPE_CHECKING:
+    from pilot.stages.model import Device
+    from pilot.verify.model import Shell
 
 VALIDATORS = {
     v.name: v
@@ -26,11 +32,18 @@ class FrrPlatform:
     netmiko_type = None
     containerlab_kinds = ()  # FRR nodes are containerlab `linux` nodes running an FRR image (see topology)
     validators = VALIDATORS
+    daemon_suites = MappingProxyType({"frr": frozenset({"watchfrr", "zebra", "staticd", "ospfd", "ospf6d", "bgpd"})})
     # The device agent's hooks: frr-reload.py for frr.conf, sysctl --load, a SIGHUP (radvd).
     hooks = frozenset({"frr-reload", "sysctl", "reload"})
 
     def template_dir(self, templates: Path) -> Path:
         return templates / self.name
+
+    def expected_state(self, device: Device) -> dict[str, Any] | None:
+        return expected_state(device)  # the device agent checks the kernel against it (linux_kernel)
+
+    def fhs_drops(self, shell: Shell, node: str, guard: str) -> int | None:
+        return None  # an FRR router is no access switch
 
     def restored_differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
         """FRR's running configuration in the backup (the device agent's `frr_running`), compared as
