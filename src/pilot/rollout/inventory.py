@@ -39,7 +39,7 @@ class Host:
     transport: str  # napalm | ansible
     target: Target
     role: str = ""
-    napalm_driver: str = "pilot_frr"  # connection_options.napalm.platform: pilot_mock in tests
+    napalm_driver: str = ""  # connection_options.napalm.platform (the platform plugin's; pilot_mock in tests)
 
     def __repr__(self) -> str:
         return f"Host({self.name!r}, {self.platform!r}, {self.target!r})"
