@@ -13,7 +13,6 @@ import difflib
 import os
 import shutil
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +45,10 @@ _STUB_NAMING = {
 }
 
 
-@cache
-def templates() -> Path:
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's templates, plus a stub platform.yml (naming only) for a vendor that has none yet."""
-    directory = Path(os.environ.get("PYTEST_TMPDIR", "/tmp")) / f"pilot-eos-templates-{os.getpid()}"
-    shutil.rmtree(directory, ignore_errors=True)
+    directory = tmp_path_factory.mktemp("eos") / "templates"
     shutil.copytree(ROOT / "templates", directory)
     for name, (loopback, interface) in _STUB_NAMING.items():
         folder = directory / name
@@ -69,6 +67,11 @@ def templates() -> Path:
     return directory
 
 
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return relabelled_topology(tmp_path_factory.mktemp("eos-topology"))
+
+
 def relabelled_topology(directory: Path) -> Path:
     """A copy of the example's topology where every vendor node runs EOS (routers and the access switch)."""
     data = yaml.safe_load((EXAMPLE / "containerlab.yml").read_text())
@@ -80,33 +83,33 @@ def relabelled_topology(directory: Path) -> Path:
 
 
 def render(
-    stage: str, topology: Path = EXAMPLE / "containerlab.yml", intent: Path = EXAMPLE / "intent.yml"
+    templates: Path, stage: str, topology: Path = EXAMPLE / "containerlab.yml", intent: Path = EXAMPLE / "intent.yml"
 ) -> RenderResult:
     inputs = load_inputs(topology, intent, EXAMPLE / "addresses.yml")
-    return render_stage(inputs, get_stage(stage), limit="platform:eos", templates=templates(), check=False)
+    return render_stage(inputs, get_stage(stage), limit="platform:eos", templates=templates, check=False)
 
 
 def configs(result: RenderResult) -> dict[str, str]:
     return {d.device.name: next(f.text for f in d.files if f.artifact == "config") for d in result.devices}
 
 
-@cache
-def every_role() -> dict[str, dict[str, str]]:
-    """stage -> node -> config, for the example with every vendor node on EOS."""
-    directory = templates().parent / f"pilot-eos-topology-{os.getpid()}"
-    directory.mkdir(exist_ok=True)
-    topology = relabelled_topology(directory)
-    return {stage: configs(render(stage, topology)) for stage in STAGES}
+Renders = dict[str, dict[str, str]]  # stage -> node -> config
 
 
-@cache
-def example() -> dict[str, dict[str, str]]:
-    return {stage: configs(render(stage)) for stage in STAGES}
+@pytest.fixture(scope="module")
+def every_role(templates: Path, topology: Path) -> Renders:
+    """The example with every vendor node on EOS."""
+    return {stage: configs(render(templates, stage, topology)) for stage in STAGES}
 
 
-def all_configs() -> Iterator[tuple[str, str, str]]:
-    for renders in (example(), every_role()):
-        for stage, nodes in renders.items():
+@pytest.fixture(scope="module")
+def example(templates: Path) -> Renders:
+    return {stage: configs(render(templates, stage)) for stage in STAGES}
+
+
+def all_configs(*renders: Renders) -> Iterator[tuple[str, str, str]]:
+    for rendered in renders:
+        for stage, nodes in rendered.items():
             for node, text in nodes.items():
                 yield stage, node, text
 
@@ -119,8 +122,8 @@ def tree(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_example_eos_nodes_match_golden_files(stage: str, tmp_path: Path) -> None:
-    result = render(stage)
+def test_example_eos_nodes_match_golden_files(templates: Path, stage: str, tmp_path: Path) -> None:
+    result = render(templates, stage)
     assert sorted(d.device.name for d in result.devices) == EOS_NODES
     write_output(result, tmp_path)
     for node in EOS_NODES:
@@ -141,27 +144,27 @@ def test_example_eos_nodes_match_golden_files(stage: str, tmp_path: Path) -> Non
 # -- what the configurations hold ------------------------------------------------------------------
 
 
-def test_every_role_renders_every_stage_with_its_stage_marker() -> None:
-    for stage, nodes in every_role().items():
+def test_every_role_renders_every_stage_with_its_stage_marker(every_role: Renders) -> None:
+    for stage, nodes in every_role.items():
         assert sorted(nodes) == sorted(RELABELLED)
         for node, text in nodes.items():
             assert f"interface Loopback0\n   description pilot stage={stage}\n" in text, node
             assert recorded_stage(text) == stage
-    switch = every_role()["dual-stack"]["soyte-sw"]
+    switch = every_role["dual-stack"]["soyte-sw"]
     assert "interface Ethernet1\n   switchport access vlan 110\n!" in switch  # the uplink: no guard
     assert "interface Ethernet2\n   switchport access vlan 110\n   ipv6 access-group PILOT-HOST-PORT in\n" in switch
     assert "no switchport" not in switch
 
 
-def test_ipv4_stage_renders_nothing_ipv6() -> None:
-    for node, text in every_role()["ipv4"].items():
+def test_ipv4_stage_renders_nothing_ipv6(every_role: Renders) -> None:
+    for node, text in every_role["ipv4"].items():
         commands = [line for line in text.splitlines() if not line.lstrip().startswith("!")]
         assert not [line for line in commands if "ipv6" in line], node
         assert "ip routing" in text or node == "soyte-sw"
 
 
-def test_router_lines_cover_the_device_model() -> None:
-    core = every_role()["ipv6-mostly"]["core"]
+def test_router_lines_cover_the_device_model(every_role: Renders) -> None:
+    core = every_role["ipv6-mostly"]["core"]
     for line in (
         "   ip ospf network point-to-point\n   ip ospf hello-interval 1\n   ip ospf dead-interval 4\n",
         "   ipv6 ospf 1 area 0.0.0.0\n   ipv6 ospf network point-to-point\n",
@@ -177,13 +180,13 @@ def test_router_lines_cover_the_device_model() -> None:
         assert line in core, line
     # RAs off on every v6 interface that sends none, loopback aside
     assert core.count("ipv6 nd ra disabled all") == 3
-    rtr = every_role()["dual-stack"]["soyte-rtr"]
+    rtr = every_role["dual-stack"]["soyte-rtr"]
     assert "   ip helper-address 198.51.100.116\n   ipv6 dhcp relay destination 2001:db8:100:2014::12\n" in rtr
     assert "   ipv6 nd prefix 2001:db8:2000:106e::/64 2592000 604800\n   ipv6 nd other-config-flag\n" in rtr
 
 
-def test_pref64_falls_back_to_dns64_with_a_note() -> None:
-    result = render("ipv6-mostly", relabelled_topology(templates().parent))
+def test_pref64_falls_back_to_dns64_with_a_note(templates: Path, topology: Path) -> None:
+    result = render(templates, "ipv6-mostly", topology)
     core = configs(result)["core"]
     assert "PREF64 2001:db8:0:6464::/96 not sent" in core and "RFC 7050" in core
     assert not [line for line in core.splitlines() if "nat64" in line and not line.lstrip().startswith("!")]
@@ -193,22 +196,24 @@ def test_pref64_falls_back_to_dns64_with_a_note() -> None:
 # -- the capability table -----------------------------------------------------------------------------
 
 
-def test_unconfirmed_capabilities_warn_at_render() -> None:
-    notes = render("dual-stack", relabelled_topology(templates().parent)).notes
+def test_unconfirmed_capabilities_warn_at_render(templates: Path, topology: Path) -> None:
+    notes = render(templates, "dual-stack", topology).notes
     for feature in ("RA Guard", "DHCPv6 Guard", "RDNSS and DNSSL"):
         assert any(feature in n and "on eos is unconfirmed" in n for n in notes), (feature, notes)
     # ipv4: nothing the stage needs is unconfirmed
-    assert not [n for n in render("ipv4", relabelled_topology(templates().parent)).notes if "unconfirmed" in n]
+    assert not [n for n in render(templates, "ipv4", topology).notes if "unconfirmed" in n]
 
 
-def test_without_first_hop_security_in_the_table_the_access_switch_is_refused(tmp_path: Path) -> None:
+def test_without_first_hop_security_in_the_table_the_access_switch_is_refused(
+    templates: Path, topology: Path, tmp_path: Path
+) -> None:
     directory = tmp_path / "templates"
-    shutil.copytree(templates(), directory)
+    shutil.copytree(templates, directory)
     descriptor = directory / "eos" / "platform.yml"
     data = yaml.safe_load(descriptor.read_text())
     data["capabilities"]["ra_guard"] = {"supported": False, "doc": "nowhere"}
     descriptor.write_text(yaml.safe_dump(data))
-    inputs = load_inputs(relabelled_topology(tmp_path), EXAMPLE / "intent.yml", EXAMPLE / "addresses.yml")
+    inputs = load_inputs(topology, EXAMPLE / "intent.yml", EXAMPLE / "addresses.yml")
     render_stage(inputs, get_stage("ipv4"), limit="platform:eos", templates=directory, check=False)  # no FHS yet
     with pytest.raises(PilotError, match=r"soyte-sw.*RA Guard.*eos lacks"):
         render_stage(inputs, get_stage("dual-stack"), limit="platform:eos", templates=directory, check=False)
@@ -226,8 +231,8 @@ def _negated(path: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 @pytest.mark.parametrize("renders", ["example", "every_role"])
-def test_remediation_from_empty_reproduces_the_config(renders: str) -> None:
-    for stage, nodes in (example() if renders == "example" else every_role()).items():
+def test_remediation_from_empty_reproduces_the_config(example: Renders, every_role: Renders, renders: str) -> None:
+    for stage, nodes in (example if renders == "example" else every_role).items():
         for node, text in nodes.items():
             remediation = PLATFORM.remediation("", text)
             assert paths(PLATFORM.parse(remediation)) == paths(PLATFORM.parse(text)), (stage, node)
@@ -237,9 +242,11 @@ def test_remediation_from_empty_reproduces_the_config(renders: str) -> None:
 @pytest.mark.parametrize(
     "step", range(1, len(STAGES)), ids=[f"{STAGES[i]}-to-{STAGES[i - 1]}" for i in range(1, len(STAGES))]
 )
-def test_rollback_one_stage_removes_what_it_added_and_restores_what_it_removed(step: int) -> None:
+def test_rollback_one_stage_removes_what_it_added_and_restores_what_it_removed(
+    example: Renders, every_role: Renders, step: int
+) -> None:
     later, earlier = STAGES[step], STAGES[step - 1]
-    for renders in (example(), every_role()):
+    for renders in (example, every_role):
         for node in renders[later]:
             for running, intended in (
                 (renders[later][node], renders[earlier][node]),
@@ -274,8 +281,8 @@ def test_rollback_one_stage_removes_what_it_added_and_restores_what_it_removed(s
         ("   router-id 198.51.100.135\n", "   router-id 198.51.100.136\n"),
     ],
 )
-def test_a_changed_value_is_one_replacement_line(before: str, after: str) -> None:
-    running = example()["dual-stack"]["dist"]
+def test_a_changed_value_is_one_replacement_line(example: Renders, before: str, after: str) -> None:
+    running = example["dual-stack"]["dist"]
     assert before in running
     intended = running.replace(before, after, 1)
     lines = [line.strip() for line in PLATFORM.remediation(running, intended).splitlines()]
@@ -283,11 +290,11 @@ def test_a_changed_value_is_one_replacement_line(before: str, after: str) -> Non
     assert not [line for line in lines if line.startswith("no ")], lines
 
 
-def test_changed_switch_and_ra_values_are_one_replacement_line() -> None:
-    switch = every_role()["dual-stack"]["soyte-sw"]
+def test_changed_switch_and_ra_values_are_one_replacement_line(every_role: Renders) -> None:
+    switch = every_role["dual-stack"]["soyte-sw"]
     lines = PLATFORM.remediation(switch, switch.replace("switchport access vlan 110", "switchport access vlan 120"))
     assert "no " not in lines and "switchport access vlan 120" in lines
-    rtr = every_role()["dual-stack"]["soyte-rtr"]
+    rtr = every_role["dual-stack"]["soyte-rtr"]
     for before, after in (
         ("ipv6 nd ra interval 10", "ipv6 nd ra interval 30"),
         ("106e::/64 2592000 604800", "106e::/64 2592000 0"),
@@ -322,11 +329,11 @@ def _intent_with(tmp_path: Path, name: str, text: Any) -> Path:
     return path
 
 
-def test_human_text_stays_on_its_line_in_ascii(tmp_path: Path) -> None:
-    topology = relabelled_topology(tmp_path)
-    benign = configs(render("ipv6-mostly", topology, _intent_with(tmp_path, "benign", lambda n: f"TOK{n}X")))
+def test_human_text_stays_on_its_line_in_ascii(templates: Path, topology: Path, tmp_path: Path) -> None:
+    benign = configs(render(templates, "ipv6-mostly", topology, _intent_with(tmp_path, "benign", lambda n: f"TOK{n}X")))
     hostile = configs(
         render(
+            templates,
             "ipv6-mostly",
             topology,
             _intent_with(tmp_path, "hostile", lambda n: f'TOK{n}X Sở "Y tế"\n ip routing\r\nend !'),
@@ -351,8 +358,8 @@ def test_human_text_stays_on_its_line_in_ascii(tmp_path: Path) -> None:
 # -- check() and recorded_stage() -------------------------------------------------------------------
 
 
-def test_check_passes_every_rendered_config() -> None:
-    for stage, node, text in all_configs():
+def test_check_passes_every_rendered_config(example: Renders, every_role: Renders) -> None:
+    for stage, node, text in all_configs(example, every_role):
         assert check(text) == [], (stage, node)
 
 
@@ -383,22 +390,22 @@ BROKEN = {
 
 
 @pytest.mark.parametrize("kind", BROKEN)
-def test_check_finds_a_broken_config(kind: str) -> None:
+def test_check_finds_a_broken_config(example: Renders, kind: str) -> None:
     before, after, problem = BROKEN[kind]
-    good = example()["dual-stack"]["dist"]
+    good = example["dual-stack"]["dist"]
     assert before in good
     found = check(good.replace(before, after, 1))
     assert any(problem in p for p in found), found
 
 
-def test_check_finds_a_bgp_neighbor_without_remote_as() -> None:
-    core = every_role()["ipv6-only"]["core"]
+def test_check_finds_a_bgp_neighbor_without_remote_as(every_role: Renders) -> None:
+    core = every_role["ipv6-only"]["core"]
     broken = core.replace("   neighbor 203.0.113.9 remote-as 64501\n", "")
     assert any("203.0.113.9 has no remote-as" in p for p in check(broken))
 
 
-def test_recorded_stage() -> None:
-    for stage, _, text in all_configs():
+def test_recorded_stage(example: Renders, every_role: Renders) -> None:
+    for stage, _, text in all_configs(example, every_role):
         assert recorded_stage(text) == stage
     assert recorded_stage("hostname x\n!\nend\n") is None
     # only the loopback's description counts
