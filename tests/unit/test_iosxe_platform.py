@@ -143,8 +143,16 @@ def test_every_role_renders_every_stage(every_role: dict[str, dict[str, str]]) -
     assert "ipv6 route 2001:DB8::/32 Null0" in only["core"]
     assert "ip route 198.51.100.0 255.255.255.0 Null0" in only["core"]
     assert "  redistribute static route-map NAT64-PREFIX" in only["core"]
-    assert " ipv6 nd raguard attach-policy PILOT-HOSTS" in only["soyte-sw"]
-    assert " switchport access vlan 110" in only["soyte-sw"]
+    switch = PLATFORM.parse(only["soyte-sw"])
+    for port, host in (("GigabitEthernet2", False), ("GigabitEthernet3", True), ("GigabitEthernet4", True)):
+        interface = switch.get_child(equals=f"interface {port}")
+        assert interface is not None, port
+        lines = {c.text for c in interface.children}
+        assert {"switchport access vlan 110", "switchport mode access"} <= lines, port
+        guards = {"ipv6 nd raguard attach-policy PILOT-HOSTS", "ipv6 dhcp guard attach-policy PILOT-CLIENTS"}
+        assert (guards <= lines) if host else not (guards & lines), port
+    assert switch.get_child(equals="ipv6 nd raguard policy PILOT-HOSTS") is not None
+    assert "raguard" not in every_role["ipv4"]["soyte-sw"]  # first-hop security comes with IPv6
 
 
 def test_a_stage_without_ipv6_renders_nothing_of_it(every_role: dict[str, dict[str, str]]) -> None:
