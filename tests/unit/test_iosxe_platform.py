@@ -171,7 +171,7 @@ def test_ra_where_the_model_has_it_suppressed_elsewhere(every_role: dict[str, di
         "ipv6 nd ra lifetime 30",
         "ipv6 nd prefix 2001:DB8:2000:106E::/64 2592000 604800",
         "ipv6 nd other-config-flag",
-        "ipv6 nd ra nat64-prefix 2001:DB8:0:6464::/96 lifetime 30",
+        "ipv6 nd ra nat64-prefix 2001:DB8:0:6464::/96 lifetime 32",
     }
     assert "ipv6 nd ra suppress all" in {c.text for c in uplink.children}
 
@@ -242,6 +242,7 @@ def test_unconfirmed_capabilities_render_with_a_warning(templates: Path, tmp_pat
     notes = render(templates, "ipv6-mostly").notes
     assert any("PREF64" in n and "iosxe is unconfirmed" in n and "soyte-rtr" in n for n in notes), notes
     assert any("RDNSS and DNSSL" in n and "iosxe is unconfirmed" in n for n in notes), notes
+    assert not any(n.startswith("Router Advertisements on iosxe") for n in notes), notes  # confirmed (genielibs)
     assert not any("unconfirmed" in n for n in render(templates, "ipv4").notes)
     switch = render(templates, "ipv6-only", every_role_topology(tmp_path)).notes
     assert any("RA Guard" in n and "unconfirmed" in n and "soyte-sw" in n for n in switch), switch
@@ -317,6 +318,7 @@ def test_human_text_stays_on_its_line_in_ascii(templates: Path, tmp_path: Path) 
 def test_check_finds_broken_configurations(every_role: dict[str, dict[str, str]]) -> None:
     good = every_role["ipv6-only"]["soyte-rtr"]
     core = every_role["ipv6-only"]["core"]
+    switch = every_role["ipv6-only"]["soyte-sw"]
     broken = {
         "passive-interface GigabitEthernet9: no such interface": good.replace(
             "  passive-interface GigabitEthernet3", "  passive-interface GigabitEthernet9"
@@ -331,8 +333,12 @@ def test_check_finds_broken_configurations(every_role: dict[str, dict[str, str]]
         "no stage marker": good.replace("description pilot stage=", "description stage="),
         "does not end with `end`": good.removesuffix("end\n"),
         "indented 3 spaces": good.replace(" ipv6 nd ra lifetime", "   ipv6 nd ra lifetime"),
+        "router ospfv3 1 is not defined": good.replace("router ospfv3 1", "router ospfv3 2"),
+        "ipv6 dhcp guard policy PILOT-CLIENTS is not defined": switch.replace(
+            "ipv6 dhcp guard policy PILOT-CLIENTS", "ipv6 dhcp guard policy OTHER"
+        ),
     }
-    assert check(good) == []
+    assert check(good) == [] and check(switch) == []
     for problem, text in broken.items():
         found = check(text)
         assert any(problem in p for p in found), f"{problem}: {found}"

@@ -3,7 +3,8 @@
 They catch what a template or a hand edit can break before a device ever sees the file: it parses
 with hier_config; only printable ASCII (IOS-XE descriptions are not documented to keep UTF-8), no tab,
 no trailing space, one space of indentation per level; every IPv4 address/mask and IPv6 prefix well
-formed; every interface, route-map and prefix-list a stanza names is defined; every BGP neighbour
+formed; every interface, route-map, prefix-list, first-hop security policy and OSPF process a line
+names is defined; every BGP neighbour
 activated or given a policy has a remote-as; the file ends with `end`; the stage marker is there.
 """
 
@@ -26,6 +27,10 @@ _MAP_USE = re.compile(r"route-map (\S+)")
 _LIST_USE = re.compile(r"^\s+match (?:ip|ipv6) address prefix-list (\S+)$")
 _PASSIVE = re.compile(r"^\s+passive-interface (\S+)$")
 _NEIGHBOR = re.compile(r"^\s+neighbor (\S+) (\S+)")
+_POLICY = re.compile(r"^(ipv6 nd raguard|ipv6 dhcp guard) policy (\S+)$")
+_ATTACH = re.compile(r"^ (ipv6 nd raguard|ipv6 dhcp guard) attach-policy (\S+)$")
+_PROCESS_USE = re.compile(r"^ (?:ip ospf (\d+) area|ospfv3 (\d+) ipv6 area) ")
+_PROCESS = re.compile(r"^router (ospf|ospfv3) (\d+)$")
 
 
 def check(text: str) -> list[str]:
@@ -39,6 +44,10 @@ def check(text: str) -> list[str]:
     used_lists: list[tuple[int, str]] = []
     remote_as: set[str] = set()
     neighbors_used: list[tuple[int, str]] = []
+    policies: set[tuple[str, str]] = set()
+    attached: list[tuple[int, tuple[str, str]]] = []
+    processes: set[tuple[str, str]] = set()
+    process_uses: list[tuple[int, tuple[str, str]]] = []
     depth = 0
     for n, line in enumerate(lines, 1):
         where = f"line {n}"
@@ -57,6 +66,14 @@ def check(text: str) -> list[str]:
         problems += [f"{where}: {p}" for p in _addresses(line)]
         if m := _ROUTE_MAP.match(line):
             route_maps.add(m.group(1))
+        elif m := _POLICY.match(line):
+            policies.add((m.group(1), m.group(2)))
+        elif m := _ATTACH.match(line):
+            attached.append((n, (m.group(1), m.group(2))))
+        elif m := _PROCESS.match(line):
+            processes.add((m.group(1), m.group(2)))
+        elif m := _PROCESS_USE.match(line):
+            process_uses.append((n, ("ospf", m.group(1)) if m.group(1) else ("ospfv3", m.group(2))))
         elif m := _PREFIX_LIST.match(line):
             prefix_lists.add(m.group(2))
         elif m := _LIST_USE.match(line):
@@ -74,6 +91,14 @@ def check(text: str) -> list[str]:
     problems += [f"line {n}: route-map {name} is not defined" for n, name in used_maps if name not in route_maps]
     problems += [f"line {n}: prefix-list {name} is not defined" for n, name in used_lists if name not in prefix_lists]
     problems += [f"line {n}: neighbor {a} has no remote-as" for n, a in neighbors_used if a not in remote_as]
+    problems += [
+        f"line {n}: {kind} policy {name} is not defined" for n, (kind, name) in attached if (kind, name) not in policies
+    ]
+    problems += [
+        f"line {n}: router {kind} {pid} is not defined"
+        for n, (kind, pid) in process_uses
+        if (kind, pid) not in processes
+    ]
     if [line for line in lines if line.strip()][-1:] != ["end"]:
         problems.append("the configuration does not end with `end`")
     if recorded_stage(text) is None:
