@@ -18,7 +18,6 @@ from ipaddress import ip_interface, ip_network
 INDENT = 4
 MARKER = re.compile(r"^pilot stage=(\S+)$")
 _SET_MARKER = re.compile(r'^set interfaces lo0 unit 0 description (?:"pilot stage=(\S+)"|pilot stage=(\S+))$')
-_QUOTE = re.compile(r'(?<!\\)"')
 _REF_INTERFACE = re.compile(r"^interface (\S+)$")
 _POLICY_REF = re.compile(r"^(?:export|import) (?:\[ (.+) \]|(\S+))$")
 
@@ -57,7 +56,7 @@ def parse(text: str, utf8: bool = False) -> Parsed:
         depth = len(path) - 1 if stripped == "}" else len(path)
         if indent != INDENT * max(depth, 0):
             problems.append(f"{where}: indented {indent} spaces, {INDENT * max(depth, 0)} expected at its depth")
-        if len(_QUOTE.findall(stripped)) % 2:
+        if not _quotes_close(stripped):
             problems.append(f"{where}: an unclosed quote")
         if stripped == "}":
             if not path:
@@ -75,6 +74,19 @@ def parse(text: str, utf8: bool = False) -> Parsed:
     if path:
         problems.append(f"end of file: {len(path)} block(s) not closed ({' > '.join(path)})")
     return Parsed(tuple(statements), tuple(problems))
+
+
+def _quotes_close(line: str) -> bool:
+    """Every quoted string on the line ends (a backslash inside one escapes the next character)."""
+    inside = escaped = False
+    for ch in line:
+        if escaped:
+            escaped = False
+        elif inside and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            inside = not inside
+    return not inside
 
 
 def unquote(value: str) -> str:
@@ -138,7 +150,7 @@ def _addresses(statements: tuple[Statement, ...]) -> Iterator[str]:
         if "/" not in value:
             yield f"line {s.line}: {kind} {value} has no prefix length"
         elif family is not None and parsed.version != family:
-            yield f"line {s.line}: IPv{parsed.version} {kind} {value} under family {' > '.join(s.path[-1:])}"
+            yield f"line {s.line}: IPv{parsed.version} {kind} {value} under family inet{'6' if family == 6 else ''}"
 
 
 def _references(statements: tuple[Statement, ...]) -> Iterator[str]:
