@@ -402,3 +402,20 @@ def test_check_finds_a_broken_render(rendered: dict[tuple[str, str, str], str]) 
     assert check(text.replace("interface ge-0/0/3.0 {", "interface ge-0/0/7.0 {", 1))
     assert check(text.replace("export PROVINCE-V4;", "export PROVINCE-V9;", 1))
     assert check(text.replace("        }\n    }\n}\n", "        }\n    }\n", 1))
+
+
+@pytest.mark.parametrize(
+    "misread",
+    [
+        "interfaces {\n    ge-0/0/6 { unit 0 { family inet; } }\n}\n",  # hier_config drops it silently
+        "protocols {\n  ospf {\n    area 0.0.0.0;\n  }\n}\n",  # hier_config: `set ospf area 0.0.0.0`
+        "system {\n    host-name x;\n",
+    ],
+)
+def test_a_layout_hier_config_would_misread_is_refused(misread: str) -> None:
+    with pytest.raises(
+        PilotError, match=r"^Junos configuration: (line \d+|end of file): .*; fix: give it as `show configuration`"
+    ):
+        PLATFORM.parse(misread)
+    with pytest.raises(PilotError):
+        PLATFORM.remediation(misread, "")

@@ -15,7 +15,9 @@ hier_config's Junos support is experimental, and falls short in ways this module
   address of `family inet6` leaves `family inet6;` (IPv6 still on). `remediation` deletes instead the
   shortest statement path no intended line lies under (`delete protocols bgp group G neighbor X`,
   `delete interfaces ge-0/0/0 unit 0 family inet6`, `delete protocols ospf3`), which is what
-  `load override` of the intended file does.
+  `load override` of the intended file does;
+- it reads the nesting from the indentation alone and silently drops a block written on one line, or
+  files a two-space-indented statement under the wrong parent: `parse` refuses such text instead.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from collections.abc import Sequence
 
 from hier_config import HConfig, MatchRule, Platform, get_hconfig
 
+from pilot.errors import PilotError
 from pilot.platforms.cli import CliPlatform, Lineage
 from pilot.platforms.junos.check import check, recorded_stage
+from pilot.platforms.junos.check import parse as parse_layout
 
 __all__ = [
     "IDEMPOTENT",
@@ -113,6 +117,16 @@ class JunosPlatform(CliPlatform):
     statements deleted rather than their leaves."""
 
     def parse(self, config: str) -> HConfig:
+        """hier_config's tree of `config`, refused (PilotError) where its layout would be misread: the
+        driver reads nesting from the indentation alone (four spaces a level) and silently drops a block
+        written on one line (`ge-0/0/0 { unit 0; }`)."""
+        layout = parse_layout(config, utf8=True).layout
+        if layout:
+            more = f" (and {len(layout) - 1} more)" if len(layout) > 1 else ""
+            raise PilotError(
+                f"Junos configuration: {layout[0]}{more}",
+                fix="give it as `show configuration` prints it (four spaces a level, a statement a line)",
+            )
         return get_hconfig(self.driver, without_comments(config))
 
     def set_lines(self, config: str) -> list[str]:

@@ -18,6 +18,12 @@ from ipaddress import ip_interface, ip_network
 INDENT = 4
 MARKER = re.compile(r"^pilot stage=(\S+)$")
 _SET_MARKER = re.compile(r'^set interfaces lo0 unit 0 description (?:"pilot stage=(\S+)"|pilot stage=(\S+))$')
+_TAB, _TRAILING, _NON_ASCII = (
+    "a tab (Junos prints spaces)",
+    "trailing white space",
+    "a character outside ASCII (the platform takes ASCII only)",
+)
+_CHARACTERS = (_TAB, _TRAILING, _NON_ASCII)
 _REF_INTERFACE = re.compile(r"^interface (\S+)$")
 _POLICY_REF = re.compile(r"^(?:export|import) (?:\[ (.+) \]|(\S+))$")
 
@@ -33,7 +39,12 @@ class Statement:
 @dataclass(frozen=True)
 class Parsed:
     statements: tuple[Statement, ...]
-    problems: tuple[str, ...]  # structure: braces, indentation, terminators, quotes, characters
+    problems: tuple[str, ...]  # every problem: the layout's and the characters'
+    layout: tuple[str, ...]  # braces, indentation, terminators, quotes: what hier_config would misread
+
+
+def _layout(problem: str) -> bool:
+    return not problem.endswith(_CHARACTERS)
 
 
 def parse(text: str, utf8: bool = False) -> Parsed:
@@ -44,14 +55,16 @@ def parse(text: str, utf8: bool = False) -> Parsed:
     for number, raw in enumerate(text.splitlines(), 1):
         where = f"line {number}"
         if "\t" in raw:
-            problems.append(f"{where}: a tab (Junos prints spaces)")
+            problems.append(f"{where}: {_TAB}")
         if raw != raw.rstrip():
-            problems.append(f"{where}: trailing white space")
+            problems.append(f"{where}: {_TRAILING}")
         if not utf8 and not raw.isascii():
-            problems.append(f"{where}: a character outside ASCII (the platform takes ASCII only)")
+            problems.append(f"{where}: {_NON_ASCII}")
         stripped = raw.strip()
         if not stripped or stripped.startswith("#") or (stripped.startswith("/*") and stripped.endswith("*/")):
             continue
+        if not path and stripped.startswith(("set ", "delete ")):
+            continue  # `display set` form (a remediation): a statement per line, nothing to nest
         indent = len(raw) - len(raw.lstrip(" "))
         depth = len(path) - 1 if stripped == "}" else len(path)
         if indent != INDENT * max(depth, 0):
@@ -73,7 +86,7 @@ def parse(text: str, utf8: bool = False) -> Parsed:
             problems.append(f"{where}: a statement without `;` (or a block without `{{`)")
     if path:
         problems.append(f"end of file: {len(path)} block(s) not closed ({' > '.join(path)})")
-    return Parsed(tuple(statements), tuple(problems))
+    return Parsed(tuple(statements), tuple(problems), tuple(p for p in problems if _layout(p)))
 
 
 def _quotes_close(line: str) -> bool:
