@@ -18,7 +18,8 @@ from pilot.platforms.vrp import PLATFORM
 
 STAGE_MARKER = re.compile(r"^ description pilot stage=(\S+)$")
 LOOPBACK = "interface LoopBack0"
-DESCRIPTION_MAX = 242  # NE-CR, `description` (interface view)
+# NE-CR: the longest description each view takes (interface, VLAN, BGP peer).
+DESCRIPTION_MAX = {"interface": 242, "vlan": 80, "bgp": 255}
 
 # (line pattern, (low, high)) of the RA timers: NE-CR `ipv6 nd ra`, `ipv6 nd ra router-lifetime`.
 RANGES = (
@@ -36,6 +37,8 @@ class _Seen:
     peers: set[str] = field(default_factory=set)
     prefix_lists: set[tuple[str, str]] = field(default_factory=set)  # (ip | ipv6, name)
     policies: set[str] = field(default_factory=set)
+    vlans: set[str] = field(default_factory=set)
+    areas: set[str] = field(default_factory=set)  # "ospf 1 area 0.0.0.0", "ospfv3 1 area 0.0.0.0"
     wants: list[tuple[int, str, str]] = field(default_factory=list)  # (line, kind, name)
 
 
@@ -94,8 +97,13 @@ def _text_problems(line: str) -> Iterator[str]:
 
 def _line_problems(line: str, section: str, ipv6_enabled: bool) -> Iterator[str]:
     words = line.split()
-    if words[0] == "description" and len(line) - len(" description ") > DESCRIPTION_MAX:
-        yield f"a description over {DESCRIPTION_MAX} characters"
+    if words[0] == "description" or (words[0] == "peer" and words[2:3] == ["description"]):
+        text = line.split(" description", 1)[1].strip()
+        limit = DESCRIPTION_MAX.get(section.split()[0], DESCRIPTION_MAX["interface"])
+        if not text:
+            yield "an empty description (the command needs its text)"
+        elif len(text) > limit:
+            yield f"a description over {limit} characters (the most this view takes)"
     if line.startswith(" ip address ") and len(words) == 4:
         yield from _ipv4_mask(words[2], words[3])
     if line.startswith(" ipv6 address "):
@@ -157,6 +165,16 @@ def _collect(line: str, section: str, number: int, seen: _Seen) -> None:
             seen.wants.append((number, "prefix list", f"{words[2].removesuffix('-prefix')} {words[3]}"))
     if re.match(r"^ip (ip|ipv6)-prefix ", line):
         seen.prefix_lists.add((words[1].removesuffix("-prefix"), words[2]))
+    if line.startswith("vlan batch "):
+        seen.vlans.update(words[2:])
+    if line.startswith((" port default vlan ", " port trunk allow-pass vlan ")):
+        seen.wants += [(number, "VLAN", vid) for vid in words[3 if words[1] == "default" else 4 :]]
+    if re.match(r"^(ospf|ospfv3) \d+", section) and line.startswith(" area "):
+        seen.areas.add(f"{' '.join(section.split()[:2])} area {words[1]}")
+    if m := re.match(r"^ ospf enable (\d+) area (\S+)$", line):
+        seen.wants.append((number, "area", f"ospf {m.group(1)} area {m.group(2)}"))
+    if m := re.match(r"^ ospfv3 (\d+) area (\S+)$", line):
+        seen.wants.append((number, "area", f"ospfv3 {m.group(1)} area {m.group(2)}"))
     if words[0] == "route-policy" and not line.startswith(" "):
         seen.policies.add(words[1])
     if "route-policy" in words and line.startswith(" "):
@@ -178,6 +196,8 @@ def _dangling(seen: _Seen) -> list[str]:
         "peer": seen.peers,
         "prefix list": {f"{family} {name}" for family, name in seen.prefix_lists},
         "route-policy": seen.policies,
+        "VLAN": seen.vlans,
+        "area": seen.areas,
     }
     return [
         f"line {number}: {kind} {name} is not defined in the file"
