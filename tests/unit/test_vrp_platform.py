@@ -243,6 +243,9 @@ def test_the_push_order_puts_what_a_line_needs_first(every_role: dict[tuple[str,
     assert down.index("undo ospfv3 1") > down.index("interface Ethernet1/0/3")
     switch = PLATFORM.remediation(every_role[("dual-stack", "soyte-sw")], every_role[("ipv4", "soyte-sw")])
     assert switch.splitlines()[-3:] == ["undo dhcp snooping enable", "undo nd snooping enable", "undo dhcp enable"]
+    first = PLATFORM.remediation("", every_role[("ipv6-only", "soyte-rtr")]).splitlines()  # a first push
+    assert first[0] == "dhcp enable" and first.index("ospfv3 1") < first.index("interface Ethernet1/0/1")
+    assert "  silent-interface LoopBack0" not in first  # it would name the loopback before it exists
     on = PLATFORM.remediation(every_role[("ipv4", "soyte-sw")], every_role[("dual-stack", "soyte-sw")])
     assert on.splitlines()[:3] == ["dhcp enable", "dhcp snooping enable", "nd snooping enable"]
 
