@@ -32,8 +32,11 @@ from pilot.platforms import PlatformPlugin
 from pilot.platforms.vrp import PLATFORM, VrpPlatform, canonical_ipv6, plugin
 from pilot.platforms.vrp.check import check, recorded_stage
 from pilot.render import RenderResult, render_stage, write_output
+from pilot.render.engine import render_device
+from pilot.render.platforms import load_platform
 from pilot.stages import stage_names
 from pilot.stages.catalog import get_stage
+from pilot.stages.model import Device, Switch, Vlan
 from testroot import ROOT
 
 EXAMPLE = ROOT / "inventory" / "examples" / "mixed-vendor"
@@ -137,6 +140,22 @@ def test_the_access_switch_guards_its_host_ports_from_dual_stack_on(tpl: Path) -
     assert " nd snooping trusted" in uplink and " dhcp snooping trusted" in uplink
     for host in ("interface Ethernet1/0/1", "interface Ethernet1/0/2"):  # eth2, eth3: untrusted host ports
         assert section(dual, host) == [host, " port link-type access", " port default vlan 110"]
+
+
+def test_a_port_in_several_vlans_is_a_trunk(tpl: Path) -> None:
+    """The example has one VLAN; a switch with two shares its uplink between them (802.1Q toward the gateway)."""
+    switch = Switch(
+        (Vlan(110, "users", ("Ethernet1/0/0", "Ethernet1/0/1"), "Người dùng"), Vlan(120, "guests", ("Ethernet1/0/0", "Ethernet1/0/2"))),
+        ("Ethernet1/0/1", "Ethernet1/0/2"),
+        first_hop_security=True,
+    )  # fmt: skip
+    device = Device("sw9", "switch", "vrp", get_stage("dual-stack"), switch=switch)
+    (config,) = render_device(device, load_platform(tpl.resolve(), "vrp")).files
+    uplink = section(config.text, "interface Ethernet1/0/0")
+    assert uplink[1:3] == [" port link-type trunk", " port trunk allow-pass vlan 110 120"]
+    assert " nd snooping trusted" in uplink and "vlan batch 110 120" in config.text.splitlines()
+    assert section(config.text, "interface Ethernet1/0/2")[1:] == [" port link-type access", " port default vlan 120"]
+    assert check(config.text) == [] and PLATFORM.remediation(config.text, config.text) == ""
 
 
 def section(text: str, header: str) -> list[str]:

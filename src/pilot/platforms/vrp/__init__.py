@@ -12,6 +12,9 @@ value is one replacement line), the VRP driver here therefore also:
 - orders the remediation so that what a line needs exists before it (`dhcp enable` before relays and
   snooping, processes and prefix lists before what uses them, `ipv6 enable` before IPv6 addresses) and
   goes after it when removed (`undo ipv6 enable` last in an interface, `undo dhcp enable` last of all).
+Not handled here, for the transport: some `undo` commands ask for confirmation (CE6800 V300R023C00's
+reference shows `undo dhcp snooping enable` answering "Continue? [Y/N]"), and napalm-huawei-vrp sends the
+next line as the answer.
 Sources: templates/vrp/platform.yml and config.j2.
 """
 
