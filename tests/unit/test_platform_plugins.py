@@ -61,3 +61,27 @@ def test_validators_come_from_the_plugins() -> None:
     kea = find_validator("kea-dhcp4")
     assert kea is not None and not kea.file_only  # Kea wants its interfaces: the sandbox
     assert find_validator("no-such-validator") is None
+
+
+def test_pilot_platforms_lists_every_plugin_with_its_table(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pilot.cli import app
+
+    result = CliRunner().invoke(app, ["platforms", "--json", "--templates", str(ROOT / "templates")])
+    assert result.exit_code == 0, result.output
+    import json
+
+    rows = {r["platform"]: r for r in json.loads(result.output)["platforms"]}
+    assert set(rows) == set(registered())
+    assert rows["frr"]["features"]["pref64"]["by"] == "radvd"  # a companion gives it
+    assert rows["vrp"]["features"]["pref64"]["fallback"]  # hosts learn it through DNS64
+    assert "cisco_c8000v" in rows["iosxe"]["containerlab_kinds"]
+    assert rows["iosxe"]["transport"] == "cli" and rows["frr"]["transport"] == "napalm"
+
+
+def test_the_readme_table_is_the_one_pilot_prints() -> None:
+    """README.md's table of platforms x features is `pilot platforms --markdown`, not a copy that drifts."""
+    from pilot.render.platforms import capability_table, markdown_table
+
+    assert markdown_table(capability_table(ROOT / "templates")) in (ROOT / "README.md").read_text()
