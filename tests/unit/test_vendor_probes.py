@@ -6,6 +6,7 @@ results (expected_result.json) stand for the getter's answer."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -69,6 +70,14 @@ class OneAnswer:
     def run(self, node: str, command: str, timeout: float = 30.0) -> Completed:
         self.commands.append(command)
         return Completed(0, self.output, "")
+
+
+def genie(path: str) -> tuple[str, Any]:
+    """A genieparser case: the recorded output and the parser's expected result (a Python literal, read as
+    data: `expected_output = {...}`)."""
+    output = DEVICES / path
+    source = output.with_name(output.name.replace("_output.txt", "_expected.py.txt")).read_text()
+    return output.read_text(), ast.literal_eval(source.split("=", 1)[1].strip())
 
 
 def by_peer(sessions: list[BgpSession]) -> dict[str, tuple[str, int]]:
@@ -154,8 +163,31 @@ def test_iosxe_ospf_neighbours_from_show_output() -> None:
         ("198.51.100.3", "FULL/DR", "GigabitEthernet0/2.101"),
     ]
     assert len(found) == 4 and all(n.full for n in found)
-    with pytest.raises(NotObservable):
-        iosxe.PROBES.ospf_neighbors(shell, "r1", 3)
+
+
+def test_iosxe_ospfv3_neighbours_agree_with_genieparser() -> None:
+    cases = "iosxe/genieparser/ShowOspfv3Neighbor/cli/equal"
+    output, want = genie(f"{cases}/golden_1_output.txt")
+    shell = OneAnswer(output)
+    found = iosxe.PROBES.ospf_neighbors(shell, "r1", 3)
+    assert shell.commands == ["show ospfv3 neighbor"]
+    assert sorted((n.router_id, n.state, n.interface) for n in found) == sorted(
+        (e["neighbor_id"], e["state"], e["interface"]) for e in want["interface_id"].values()
+    )
+    assert len(found) == 9 and all(n.full for n in found)
+    # two address families of one process: only the IPv6 one is the OSPFv3 pilot runs
+    output, want = genie(f"{cases}/golden_2_output.txt")
+    assert [(n.router_id, n.state, n.interface) for n in iosxe.ospfv3_neighbors(output)] == [
+        (e["neighbor_id"], e["state"], e["interface"]) for e in want["interface_id"].values()
+    ]
+    assert want["address_family"] == "ipv6"
+    # `show ipv6 ospf neighbor`: the same table with no address-family line
+    output, want = genie("iosxe/genieparser/ShowIpv6OspfNeighbor/cli/equal/ShowIpv6OspfNeighbor_output.txt")
+    ((iface, data),) = want["interfaces"].items()
+    ((rid, neighbour),) = data["neighbors"].items()
+    assert [(n.router_id, n.state, n.interface, n.full) for n in iosxe.ospfv3_neighbors(output)] == [
+        (rid, neighbour["state"], iface, True)
+    ]
 
 
 def test_iosxe_ipv4_summary_states_and_counts() -> None:
@@ -286,8 +318,31 @@ def test_junos_ospf_neighbours() -> None:
         ("198.51.100.2", "Full", "ge-0/0/2.0"),
         ("198.51.100.4", "Full", "ge-0/0/3.0"),
     ]
-    with pytest.raises(NotObservable):
-        junos.PROBES.ospf_neighbors(shell, "r1", 3)
+
+
+@pytest.mark.parametrize("case", ["golden_output_output.txt", "golden_output_1_output.txt"])
+def test_junos_ospf3_neighbours_agree_with_genieparser(case: str) -> None:
+    output, want = genie(f"junos/genieparser/ShowOspf3Neighbor/cli/equal/{case}")
+    shell = OneAnswer(output)
+    found = junos.PROBES.ospf_neighbors(shell, "r1", 3)
+    assert shell.commands == ["show ospf3 neighbor"]
+    assert [(n.router_id, n.state, n.interface) for n in found] == [
+        (e["neighbor-id"], e["ospf-neighbor-state"], e["interface-name"])
+        for e in want["ospf3-neighbor-information"]["ospf3-neighbor"]
+    ]
+    assert found and all(n.full for n in found)
+
+
+def test_junos_advertised_routes_agree_with_genieparser() -> None:
+    cases = "junos/genieparser/ShowRouteAdvertisingProtocol/cli/equal"
+    output, want = genie(f"{cases}/golden_output_2_output.txt")
+    peer = json.loads((DEVICES / cases / "golden_output_2_arguments.json").read_text())["neighbor"]
+    shell = OneAnswer(output)
+    sent = junos.PROBES.advertised(shell, "r1", "ipv4", peer)
+    assert shell.commands == [f"show route advertising-protocol bgp {peer}"]
+    assert sent == {rt["rt-destination"] for rt in want["route-information"]["route-table"]["rt"]}
+    assert sent == {"0.0.0.0/0", "198.51.100.5/32", "198.51.100.6/32"}  # a leaked default route shows
+    assert junos.PROBES.advertised(shell, "r1", "ipv6", peer) == set()  # the recording has only inet.0
 
 
 def test_junos_bgp_summary_establ_and_families() -> None:
@@ -410,5 +465,13 @@ def test_routing_checks_ask_the_nodes_platform(monkeypatch: pytest.MonkeyPatch) 
     assert c.probe(shell, c.node) == (True, "neighbour 198.51.100.115: FULL/BDR")
     assert shell.commands == ["show ip ospf neighbor"]
     c6 = check("dual-stack", "ospf6 core~dost-rtr")
-    passed, observed = c6.probe(shell, c6.node)
-    assert not passed and observed.startswith("cannot observe: IOS-XE OSPFv3")
+    assert c6.probe(OneAnswer(""), c6.node) == (False, "neighbour 198.51.100.115: absent")
+
+
+def test_a_routing_check_the_platform_cannot_observe_fails_saying_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pilot.verify.routing.routing_probes", lambda platform: vrp.PROBES)
+    shell = OneAnswer("")
+    c = check("dual-stack", "ospf6 core~dost-rtr")
+    passed, observed = c.probe(shell, c.node)
+    assert not passed and observed.startswith("cannot observe: VRP OSPF neighbours")
+    assert shell.commands == []

@@ -39,6 +39,17 @@ def parse_show(platform: str, command: str, output: str) -> list[Row]:
     return [{str(k): str(v) for k, v in row.items()} for row in rows if isinstance(row, dict)]
 
 
+def parse_textfsm(template: str, output: str) -> list[Row]:
+    """`output` parsed by a TextFSM template of pilot's own: for the commands ntc-templates has no
+    template for (each platform's probes module holds its templates and says which they are)."""
+    import io
+
+    import textfsm
+
+    fsm = textfsm.TextFSM(io.StringIO(template))
+    return [{str(k).lower(): str(v) for k, v in zip(fsm.header, row, strict=True)} for row in fsm.ParseText(output)]
+
+
 # -- NAPALM getters ----------------------------------------------------------------------------------------
 
 

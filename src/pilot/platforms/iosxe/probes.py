@@ -2,7 +2,8 @@
 
 What each probe runs (one command per SSH exec, through pilot's Shell):
 - OSPFv2 neighbours: `show ip ospf neighbor`, parsed by ntc-templates (cisco_ios_show_ip_ospf_neighbor).
-- OSPFv3 neighbours: not observable: neither NAPALM nor ntc-templates reads `show ospfv3 neighbor`.
+- OSPFv3 neighbours: `show ospfv3 neighbor` (the IPv6 address family), parsed by pilot's own TextFSM
+  template below: neither NAPALM nor ntc-templates reads it (tested on genieparser's recorded output).
 - BGP sessions, both families: NAPALM's own get_bgp_neighbors (`show bgp all summary`, then
   `show bgp <afi> <safi> neighbors`), run through the Shell. ntc-templates' summary template drops IPv6
   neighbours, whose address IOS prints on a line of its own.
@@ -29,18 +30,45 @@ from pilot.platforms.probes import (
     mac,
     prefix,
 )
-from pilot.platforms.readers import ShellCli, bgp_sessions_from_getter, parse_show
+from pilot.platforms.readers import ShellCli, bgp_sessions_from_getter, parse_show, parse_textfsm
 
 if TYPE_CHECKING:  # pilot.verify imports the routing checks, which import this module
     from pilot.verify.model import Shell
 
 NTC_PLATFORM = "cisco_ios"  # ntc-templates has no IOS-XE platform of its own; IOS-XE's output is IOS's
 
+# `show ospfv3 neighbor`: a table per process and address family ("OSPFv3 1 address-family ipv6
+# (router-id ...)"); `show ipv6 ospf neighbor` prints the same table without that line. A state may hold
+# spaces ("FULL/  -" on point-to-point links).
+OSPFV3_NEIGHBOR = r"""Value Filldown ADDRESS_FAMILY (ipv4|ipv6)
+Value Required NEIGHBOR_ID (\d+\.\d+\.\d+\.\d+)
+Value PRIORITY (\d+)
+Value STATE (\S+/\s*\S+|\S+)
+Value DEAD_TIME (\S+)
+Value INTERFACE_ID (\d+)
+Value INTERFACE (\S+)
+
+Start
+  ^\s*OSPFv3\s+\d+\s+address-family\s+${ADDRESS_FAMILY}\s
+  ^\s*${NEIGHBOR_ID}\s+${PRIORITY}\s+${STATE}\s+${DEAD_TIME}\s+${INTERFACE_ID}\s+${INTERFACE}\s*$$ -> Record
+"""
+
 
 def ospf_neighbors(output: str) -> list[OspfNeighbor]:
     """`show ip ospf neighbor` -> OSPFv2 neighbours (state FULL/DR, FULL/-, INIT/DROTHER, ...)."""
     rows = parse_show(NTC_PLATFORM, "show ip ospf neighbor", output)
     return [OspfNeighbor(2, r["neighbor_id"], r["state"], r["interface"]) for r in rows]
+
+
+def ospfv3_neighbors(output: str) -> list[OspfNeighbor]:
+    """`show ospfv3 neighbor` (or `show ipv6 ospf neighbor`) -> the OSPFv3 neighbours of the IPv6 address
+    family (an OSPFv3 ipv4 address family is not what pilot runs: its IPv4 is OSPFv2)."""
+    rows = parse_textfsm(OSPFV3_NEIGHBOR, output)
+    return [
+        OspfNeighbor(3, r["neighbor_id"], r["state"], r["interface"])
+        for r in rows
+        if r["address_family"] in ("", "ipv6")
+    ]
 
 
 def bgp_summary(output: str, family: Family = "ipv4") -> list[BgpSession]:
@@ -78,9 +106,7 @@ def napalm_getter(shell: Shell, node: str, getter: str) -> Any:
 class IosxeProbes:
     def ospf_neighbors(self, shell: Shell, node: str, version: OspfVersion) -> list[OspfNeighbor]:
         if version == 3:
-            raise NotObservable(
-                "IOS-XE OSPFv3 neighbours: no parser for 'show ospfv3 neighbor' (NAPALM, ntc-templates)"
-            )
+            return ospfv3_neighbors(shell.run(node, "show ospfv3 neighbor").stdout)
         return ospf_neighbors(shell.run(node, "show ip ospf neighbor").stdout)
 
     def bgp_sessions(self, shell: Shell, node: str, family: Family) -> list[BgpSession]:
