@@ -17,6 +17,7 @@ from pilot.errors import PilotError
 from pilot.inputs import DEFAULT_INTENT, DEFAULT_RECORD
 from pilot.lab.backend import LabStatus
 from pilot.lab.paths import LabPaths
+from pilot.platforms import all_platforms, nornir_group
 
 ROLE_GROUPS = {"router": "routers", "switch": "switches", "service": "services", "client": "clients"}
 # Vendor platforms (containerlab backend, vendor images): the NAPALM driver and netmiko device type of each.
@@ -42,15 +43,11 @@ def inventory_data(
             "data": {"role": node.role, "kind": node.kind, "lab": status.name, "container": node.container},
         }
     groups: dict[str, Any] = {name: {"data": {"role": role}} for role, name in ROLE_GROUPS.items()}
-    # frr: pushed with Nornir and NAPALM (driver pilot_frr); linux: with Ansible (playbooks/).
-    groups["frr"] = {
-        "platform": "frr",
-        "data": {"config_format": "frr", "transport": "napalm"},
-        "connection_options": {"napalm": {"platform": "pilot_frr"}},
-    }
-    groups["linux"] = {"platform": "linux", "data": {"config_format": "linux", "transport": "ansible"}}
+    # A group per platform, from its plugin: how it is pushed and with which drivers (pilot.platforms).
+    for plugin in all_platforms():
+        groups[plugin.name] = nornir_group(plugin)
     # A group per vendor platform present: every host's platform names a group that exists.
-    for platform in sorted({n.platform for n in status.nodes} & set(VENDOR_DRIVERS)):
+    for platform in sorted({n.platform for n in status.nodes} & set(VENDOR_DRIVERS) - set(groups)):
         napalm_driver, netmiko_type = VENDOR_DRIVERS[platform]
         groups[platform] = {
             "platform": platform,

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pilot import yamlsrc
 from pilot.errors import PilotError
+from pilot.platforms import get_platform
 from pilot.resources import shipped
 
 TEMPLATES_ENV = "PILOT_TEMPLATES"
@@ -39,7 +40,8 @@ class ArtifactDef(_Strict):
     # What the device does when the file changes: a reload hook run by the device agent, and the service
     # that must be restarted to read it.
     # `reload`: the service reads the file again when told to (SIGHUP), without a restart.
-    hook: str | None = Field(default=None, pattern=r"^(sysctl|ifupdown|nft|frr-reload|reload)$")
+    # The hooks a platform's transport knows are its plugin's (pilot.platforms): checked at load.
+    hook: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     service: str | None = None
 
 
@@ -141,7 +143,7 @@ def templates_dir(explicit: Path | None = None) -> Path:
                 )
             return given
     for candidate in (Path("templates"), shipped("templates")):
-        if (candidate / "frr" / "platform.yml").exists():
+        if any(candidate.glob("*/platform.yml")):
             return candidate
     raise PilotError("no templates directory found", fix="pass --templates DIR, or reinstall pilot")
 
@@ -172,7 +174,20 @@ def load_platform(directory: Path, name: str) -> Platform:
             f"interface naming {d.naming.interface!r} cannot be filled ({type(exc).__name__}: {exc})",
             "use {n} (the topology's ethN number), {n_minus_1} or {n_plus_1}, e.g. GigabitEthernet{n} or ge-0/0/{n_minus_1}",
         ) from None
+    plugin = get_platform(name)
     for n, artifact in enumerate(d.artifacts):
+        if artifact.hook is not None and artifact.hook not in plugin.hooks:
+            raise src.error(
+                ("artifacts", n, "hook"),
+                f"platform {name} has no hook '{artifact.hook}'",
+                f"use one of: {', '.join(sorted(plugin.hooks)) or 'none (remove hook)'}",
+            )
+        if artifact.validator is not None and artifact.validator not in plugin.validators:
+            raise src.error(
+                ("artifacts", n, "validate"),
+                f"platform {name} has no validator '{artifact.validator}'",
+                f"use one of: {', '.join(sorted(plugin.validators)) or 'none (remove validate)'}",
+            )
         if not (directory / name / artifact.template).exists():
             raise src.error(
                 ("artifacts", n, "template"),
