@@ -47,7 +47,6 @@ ALLOWED = {
 NOT_YET = {
     "topology/loader.py": "containerlab kinds and FRR's image -> platform (to the plugins' containerlab_kinds)",
     "lab/inventory.py": "vendor drivers, until the vendor plugins are registered",
-    "verify/observe.py": "vtysh json, until the routing probes are the platforms'",
 }
 
 
