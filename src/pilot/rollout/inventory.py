@@ -27,7 +27,7 @@ from pilot.errors import Location, PilotError
 from pilot.platforms import all_platforms
 from pilot.transport.ssh import Target
 
-PUSHED_WITH = ("napalm", "ansible")  # the transports a rollout pushes with today (pilot.rollout.push)
+PUSHED_WITH = ("napalm", "ansible")  # the transports a rollout pushes with today (pilot.rollout.push.PUSHERS)
 SECRET_KEYS = {"password", "secret", "passphrase", "private_key", "token"}
 DEFAULT_CREDENTIALS = Path("~/.config/pilot/credentials.yml")
 
@@ -231,6 +231,8 @@ def _host(host: Any, files: _Files, creds: Credentials) -> Host:
     napalm = host.get_connection_parameters("napalm").platform
     # Without a napalm platform of its own, Nornir hands NAPALM the host's platform: name its driver.
     driver = plugin.napalm_driver if napalm == platform and plugin.napalm_driver else napalm
+    # The platform's transport, unless data.transport says otherwise (tests push every device through
+    # NAPALM with the mock driver).
     transport = str(_data(host, "transport") or plugin.transport)
     if transport not in PUSHED_WITH:
         src, path = files.origin(host, "data")
