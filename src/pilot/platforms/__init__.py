@@ -32,6 +32,9 @@ ENTRY_POINT_GROUP = "pilot.platforms"
 BUILTIN: dict[str, str] = {
     "frr": "pilot.platforms.frr:FrrPlatform",
     "linux": "pilot.platforms.linux:LinuxPlatform",
+    "iosxe": "pilot.platforms.iosxe:plugin",
+    "junos": "pilot.platforms.junos:plugin",
+    "eos": "pilot.platforms.eos:plugin",
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from hier_config import MatchRule, Platform
 
 from pilot.platforms.cli import CliPlatform, Lineage
+from pilot.platforms.eos.check import check, recorded_stage
 
 _INTERFACE = MatchRule(startswith="interface ")
 
@@ -57,6 +58,11 @@ PLATFORM = CliPlatform(
     "Arista EOS (cEOS-lab / vEOS): L3 switch with routed ports, or access switch",
     Platform.ARISTA_EOS,
     idempotent=IDEMPOTENT,
+    napalm_driver="eos",
+    netmiko_type="arista_eos",
+    containerlab_kinds=("arista_ceos", "arista_veos"),
+    check=check,
+    recorded_stage=recorded_stage,
 )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import ip_interface, ip_network
 
-from pilot.platforms.eos import PLATFORM
+from hier_config import Platform, get_hconfig
 
 INDENT = 3  # EOS indents each level of its running configuration by three spaces
 LOOPBACK = "interface Loopback0"
@@ -100,7 +100,7 @@ def check(text: str) -> list[str]:
     """Problems found in a rendered EOS configuration, one line each; [] when none."""
     problems = _layout(text)
     try:
-        PLATFORM.parse(text)
+        get_hconfig(Platform.ARISTA_EOS, text)
     except Exception as exc:  # any failure to parse is the finding, whatever its type
         problems.append(f"hier_config cannot parse it: {type(exc).__name__}: {exc}")
     lines = list(_lines(text))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from hier_config import MatchRule, Platform
 
 from pilot.platforms.cli import CliPlatform, Lineage
+from pilot.platforms.iosxe.check import check, recorded_stage
 
 INTERFACE = MatchRule(startswith="interface ")
 
@@ -65,6 +66,11 @@ PLATFORM = CliPlatform(
     "Cisco IOS-XE (c8000v router, Catalyst/IOS-XE access switch)",
     Platform.CISCO_IOS,
     idempotent=IDEMPOTENT,
+    napalm_driver="ios",
+    netmiko_type="cisco_xe",
+    containerlab_kinds=("cisco_c8000v", "cisco_csr1000v", "cisco_cat9kv"),
+    check=check,
+    recorded_stage=recorded_stage,
 )
 
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 from ipaddress import IPv4Address, IPv4Network, IPv6Interface, IPv6Network
 
-from hier_config import HConfig
-
-from pilot.platforms.iosxe import PLATFORM
+from hier_config import HConfig, Platform, get_hconfig
 
 STAGE_MARKER = re.compile(r"^ description pilot stage=(\S+)$")
 _IP_ADDRESS = re.compile(r"^ ip address (\S+) (\S+)( secondary)?$")
@@ -104,7 +102,7 @@ def check(text: str) -> list[str]:
     if recorded_stage(text) is None:
         problems.append("no stage marker: interface Loopback0 needs `description pilot stage=<stage>`")
     try:
-        PLATFORM.parse(text)
+        get_hconfig(Platform.CISCO_IOS, text)
     except Exception as exc:  # hier_config raises several types; any of them is a broken file
         problems.append(f"hier_config cannot parse it: {type(exc).__name__}: {exc}")
     return problems
@@ -133,7 +131,7 @@ def _addresses(line: str) -> list[str]:
 
 def recorded_stage(running: str) -> str | None:
     """The stage pilot last applied, from the loopback's description (`pilot stage=<stage>`)."""
-    config: HConfig = PLATFORM.parse(running)
+    config: HConfig = get_hconfig(Platform.CISCO_IOS, running)
     loopback = config.get_child(equals="interface Loopback0")
     if loopback is None:
         return None

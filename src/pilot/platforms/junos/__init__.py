@@ -146,6 +146,17 @@ PLATFORM = JunosPlatform(
     "Juniper Junos (vJunos-router; EX/vJunos-switch syntax for the access switch)",
     Platform.JUNIPER_JUNOS,
     idempotent=IDEMPOTENT,
+    napalm_driver="junos",
+    netmiko_type="juniper_junos",
+    containerlab_kinds=(
+        "juniper_vjunosrouter",
+        "juniper_vjunosswitch",
+        "juniper_vmx",
+        "juniper_vsrx",
+        "juniper_crpd",
+    ),
+    check=check,
+    recorded_stage=recorded_stage,
 )
 
 
