@@ -92,11 +92,12 @@ class RoutingProbes(Protocol):
 
 def routing_probes(platform: str) -> RoutingProbes:
     """The routing probes of a platform: the plugin's own `routing_probes()` when it has one, else the
-    `PROBES` of the `probes` module beside the plugin (pilot.platforms.frr -> pilot.platforms.frr.probes)."""
-    from pilot.platforms import get_platform  # the registry imports plugins; import it only when asked
+    `PROBES` of the `probes` module in the plugin's package (the module its entry point names:
+    pilot.platforms.eos:plugin -> pilot.platforms.eos.probes)."""
+    from pilot.platforms import get_platform, registered  # the registry imports plugins: only when asked
 
     plugin = get_platform(platform)
-    package = type(plugin).__module__
+    package = registered()[platform].partition(":")[0]
     factory = getattr(plugin, "routing_probes", None)
     if callable(factory):
         found: object = factory()
