@@ -1,6 +1,7 @@
 """Write a Nornir SimpleInventory for a running lab.
 
-Hosts are grouped by role (routers, switches, services, clients) and by platform (frr, linux). The SSH
+Hosts are grouped by role (routers, switches, services, clients) and by platform (a group per platform
+plugin: its transport, NAPALM driver and netmiko type). The SSH
 settings (the lab's user key, its pinned known_hosts, strict host key checking) sit in defaults.yaml:
 paths only, never key material, so the inventory can be shown, copied or committed safely.
 """
@@ -20,13 +21,6 @@ from pilot.lab.paths import LabPaths
 from pilot.platforms import all_platforms, nornir_group
 
 ROLE_GROUPS = {"router": "routers", "switch": "switches", "service": "services", "client": "clients"}
-# Vendor platforms (containerlab backend, vendor images): the NAPALM driver and netmiko device type of each.
-VENDOR_DRIVERS = {
-    "iosxe": ("ios", "cisco_xe"),
-    "junos": ("junos", "juniper_junos"),
-    "eos": ("eos", "arista_eos"),
-    "vrp": ("huawei_vrp", "huawei"),  # napalm-huawei-vrp
-}
 DEFAULT_PLACE = Path("inventory/labs")  # a lab's inventory goes to inventory/labs/<lab> unless --out says otherwise
 
 
@@ -46,14 +40,6 @@ def inventory_data(
     # A group per platform, from its plugin: how it is pushed and with which drivers (pilot.platforms).
     for plugin in all_platforms():
         groups[plugin.name] = nornir_group(plugin)
-    # A group per vendor platform present: every host's platform names a group that exists.
-    for platform in sorted({n.platform for n in status.nodes} & set(VENDOR_DRIVERS) - set(groups)):
-        napalm_driver, netmiko_type = VENDOR_DRIVERS[platform]
-        groups[platform] = {
-            "platform": platform,
-            "data": {"config_format": platform, "transport": "napalm"},
-            "connection_options": {"napalm": {"platform": napalm_driver}, "netmiko": {"platform": netmiko_type}},
-        }
     ssh_extras = {
         "use_keys": True,
         "key_file": status.user_key,

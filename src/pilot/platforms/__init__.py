@@ -11,6 +11,7 @@ Generic code asks the registry (`get_platform`) and never names a platform's dae
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +36,7 @@ BUILTIN: dict[str, str] = {
     "iosxe": "pilot.platforms.iosxe:plugin",
     "junos": "pilot.platforms.junos:plugin",
     "eos": "pilot.platforms.eos:plugin",
+    "vrp": "pilot.platforms.vrp:plugin",
 }
 
 
@@ -68,6 +70,11 @@ class PlatformPlugin(Protocol):
     netmiko_type: str | None  # netmiko's device type (a Nornir netmiko connection's platform)
     # containerlab kinds that are this platform (`cisco_c8000v` -> iosxe), read by the topology loader.
     containerlab_kinds: tuple[str, ...]
+    # A `linux` node (any image) with no platform label is of the platform that claims its role by default
+    # (routers: FRR; switches, services, clients: Linux), and a router when its image matches one
+    # platform's `router_image` (a regular expression; e.g. FRR's images).
+    default_for_roles: tuple[str, ...]
+    router_image: str | None
     # Offline validators its platform.yml may name, and the hooks its transport runs after a file changes.
     validators: Mapping[str, Validator]
     hooks: frozenset[str]
@@ -152,3 +159,15 @@ def nornir_group(plugin: PlatformPlugin) -> dict[str, object]:
 
 def daemon_suites() -> dict[str, frozenset[str]]:
     return {suite: names for p in all_platforms() for suite, names in p.daemon_suites.items()}
+
+
+def platform_of_kind(kind: str) -> str | None:
+    return next((p.name for p in all_platforms() if kind in p.containerlab_kinds), None)
+
+
+def default_platform(role: str) -> str | None:
+    return next((p.name for p in all_platforms() if role in p.default_for_roles), None)
+
+
+def is_router_image(image: str) -> bool:
+    return any(p.router_image and re.search(p.router_image, image) for p in all_platforms())

@@ -52,6 +52,8 @@ class CliPlatform:
     napalm_driver: str | None = None
     netmiko_type: str | None = None
     containerlab_kinds: tuple[str, ...] = ()
+    default_for_roles: tuple[str, ...] = ()  # a vendor node is known by its kind or its label
+    router_image: str | None = None
     check: Callable[[str], list[str]] = _no_problems  # problems of a rendered configuration, one per line
     recorded_stage: Callable[[str], str | None] = _no_stage  # the stage marker of a running configuration
     transport: str = "cli"

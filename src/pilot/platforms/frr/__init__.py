@@ -30,7 +30,9 @@ class FrrPlatform:
     transport = "napalm"  # Nornir + NAPALM, through pilot's own driver (napalm_pilot_frr): the device agent
     napalm_driver = "pilot_frr"
     netmiko_type = None
-    containerlab_kinds = ()  # FRR nodes are containerlab `linux` nodes running an FRR image (see topology)
+    containerlab_kinds = ()  # FRR nodes are containerlab `linux` nodes running an FRR image
+    default_for_roles = ("router",)
+    router_image = r"(^|/)frr(:|$)|frrouting"  # quay.io/frrouting/frr:8.4.4, frrouting/frr ...
     validators = VALIDATORS
     daemon_suites = MappingProxyType({"frr": frozenset({"watchfrr", "zebra", "staticd", "ospfd", "ospf6d", "bgpd"})})
     # The device agent's hooks: frr-reload.py for frr.conf, sysctl --load, a SIGHUP (radvd).

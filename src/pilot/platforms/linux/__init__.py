@@ -39,7 +39,9 @@ class LinuxPlatform:
     transport = "ansible"  # playbooks/pilot-agent.yml through ansible-runner: the device agent
     napalm_driver = None
     netmiko_type = None
-    containerlab_kinds = ("linux",)
+    containerlab_kinds = ()  # containerlab's `linux` kind runs any image: the node's role decides
+    default_for_roles = ("switch", "service", "client")
+    router_image = None
     validators = VALIDATORS
     daemon_suites: Mapping[str, frozenset[str]] = MappingProxyType({})
     # The device agent's hooks: ifupdown (ifreload), nft -f, sysctl --load, a SIGHUP.

@@ -164,7 +164,24 @@ PLATFORM = VrpPlatform(
     "Huawei VRP: NE40E (VRP8) routers, S-series access switch syntax; merge-only over napalm-huawei-vrp",
     Platform.HUAWEI_VRP,
     idempotent=IDEMPOTENT,
+    napalm_driver="huawei_vrp",  # napalm-huawei-vrp (community, merge only): for the inventory's NAPALM users
+    netmiko_type="huawei_vrpv8",  # VRP8's two-stage commit: what pilot's CLI transport speaks
+    containerlab_kinds=("huawei_vrp",),
+    check=lambda text: _check(text),
+    recorded_stage=lambda running: _recorded_stage(running),
 )
+
+
+def _check(text: str) -> list[str]:
+    from pilot.platforms.vrp.check import check  # check parses with PLATFORM: imported once it exists
+
+    return check(text)
+
+
+def _recorded_stage(running: str) -> str | None:
+    from pilot.platforms.vrp.check import recorded_stage
+
+    return recorded_stage(running)
 
 
 def plugin() -> CliPlatform:
