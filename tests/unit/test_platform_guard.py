@@ -13,8 +13,6 @@ import re
 import tokenize
 from pathlib import Path
 
-import pytest
-
 from testroot import ROOT
 
 PACKAGE = ROOT / "src" / "pilot"
@@ -42,11 +40,6 @@ ALLOWED = {
     "lab/preflight.py": "namespace backend",
     "lab/roles.py": "namespace backend",
 }
-# Still to move into the platforms' packages (issue 9, in progress): each entry must still offend, so
-# the list only shrinks.
-NOT_YET: dict[str, str] = {}
-
-
 # Python 3.12 splits f-strings into parts; 3.11 gives them whole as STRING.
 TEXT_TOKENS = {tokenize.NAME, tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
 
@@ -80,15 +73,9 @@ def test_generic_code_names_no_platform() -> None:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = str(path.relative_to(PACKAGE))
-        if _generic(relative) and relative not in NOT_YET:
+        if _generic(relative):
             found += offences(path)
     assert not found, "platform-specific code outside pilot.platforms:\n" + "\n".join(found)
-
-
-@pytest.mark.parametrize("relative", sorted(NOT_YET))
-def test_what_is_not_moved_yet_still_needs_moving(relative: str) -> None:
-    """An entry of NOT_YET whose file is clean must leave the list (the guard then covers it)."""
-    assert offences(PACKAGE / relative), f"{relative} names no platform any more: remove it from NOT_YET"
 
 
 def test_the_scan_finds_a_platform_command_in_code_but_not_in_comments(tmp_path: Path) -> None:
