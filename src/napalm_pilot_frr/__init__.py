@@ -1,5 +1,5 @@
 """NAPALM looks drivers up as napalm_<name>: `platform: pilot_frr` in a Nornir inventory finds FRR here."""
 
-from pilot.drivers.frr import FrrDriver
+from pilot.platforms.frr.driver import FrrDriver
 
 __all__ = ["FrrDriver"]

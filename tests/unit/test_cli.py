@@ -21,7 +21,19 @@ def run(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     return 0
 
 
-TOP_LEVEL = ["addresses", "render", "diff", "apply", "rollback", "verify", "status", "history", "show", "lab"]
+TOP_LEVEL = [
+    "addresses",
+    "render",
+    "platforms",
+    "diff",
+    "apply",
+    "rollback",
+    "verify",
+    "status",
+    "history",
+    "show",
+    "lab",
+]
 LAB = ["up", "down", "status", "exec", "ssh", "inventory"]
 
 

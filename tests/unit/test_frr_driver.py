@@ -25,8 +25,8 @@ from napalm.base.test.double import BaseTestDouble
 from test_agent_transaction import ROUTE_MAP_DELTA, frr_scene
 
 from pilot import agent
-from pilot.drivers import frr
-from pilot.drivers.frr import FrrDriver
+from pilot.platforms.frr import driver as frr
+from pilot.platforms.frr.driver import FrrDriver
 from pilot.transport.result import Completed
 from pilot.transport.ssh import DeviceError
 

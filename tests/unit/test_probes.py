@@ -519,7 +519,11 @@ def test_what_a_rogue_ra_left_behind_fails_the_check() -> None:
 
 
 def test_ra_guard_counter_read_from_nft_json() -> None:
-    from pilot.verify.fhs import _counter
+    """The Linux switch's drop counters: the Linux platform plugin reads them (pilot.platforms.linux)."""
+    from pilot.platforms.linux import LinuxPlatform
+
+    def _counter(shell: FakeShell, node: str, guard: str) -> int | None:
+        return LinuxPlatform().fhs_drops(shell, node, guard)
 
     shell = FakeShell().on(
         "dost-sw", r"^nft -j list chain bridge pilot_fhs forward$", recorded("dost-sw.nft-fhs-forward.json")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pilot.rollout.restore import _normal, as_bundle
+from pilot.agent.bundles import as_bundle
+from pilot.platforms.frr import _normal
 
 BEFORE = """frr version 8.4.4
 interface eth1

@@ -431,3 +431,28 @@ def test_clients_reconnect_when_the_switch_or_gateway_of_their_segment_is_pushed
         assert devices[client].diff == "reconnect: its network changed (dost-sw): dhcpcd restarts\n"
         assert MockDriver.devices[client].reconnects == 2
     assert devices["dost-rtr"].push == "unchanged" and devices["core"].push == "unchanged"
+
+
+def test_a_commit_not_confirmed_after_verification_rolls_the_run_back(
+    inventory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Confirmation (a revert timer, a commit confirmed) comes after verification passed; when it fails,
+    the device would revert by itself: the run restores every device it pushed, as for a failed check."""
+    assert rollout(inventory).apply(get_stage("ipv4")).state == "applied"
+    before = {n: files(n) for n in NODES}
+    from pilot.rollout.push import NapalmPusher, Outcome
+
+    asked: list[list[str]] = []
+
+    def refuse(self, devices):  # type: ignore[no-untyped-def]
+        asked.append(list(devices))
+        return {d: Outcome(d, d != "core", error="" if d != "core" else "commit confirmed timed out") for d in devices}
+
+    monkeypatch.setattr(NapalmPusher, "confirm", refuse)
+    report = rollout(inventory).apply(get_stage("dual-stack"))
+    assert asked and "core" in asked[0]
+    assert report.state == "rolled-back", report.detail
+    assert "confirming the commit failed: core: commit confirmed timed out" in report.detail
+    assert {n: files(n) for n in NODES} == before, "every device is back on its previous configuration"
+    with Journal.open(load_inventory(inventory).journal_path) as journal:
+        assert {n: s.stage for n, s in journal.device_stages(str(inventory)).items()} == dict.fromkeys(NODES, "ipv4")

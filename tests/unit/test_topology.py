@@ -235,5 +235,5 @@ def test_lab_inventory_writes_a_group_per_platform_with_its_drivers() -> None:
         "iosxe": ("ios", "cisco_xe"),
         "junos": ("junos", "juniper_junos"),
         "eos": ("eos", "arista_eos"),
-        "vrp": ("huawei_vrp", "huawei"),
+        "vrp": ("huawei_vrp", "huawei_vrpv8"),
     }

@@ -1,12 +1,12 @@
 """Push order (pilot.rollout.waves) and the kernel state each device's configuration implies
-(pilot.render.kernel), on the pilot's intent."""
+(pilot.agent.kernel), on the pilot's intent."""
 
 from __future__ import annotations
 
 import pytest
 from test_stages import devices
 
-from pilot.render.kernel import expected_state
+from pilot.agent.kernel import expected_state
 from pilot.rollout.inventory import Host
 from pilot.rollout.plan import RunPlan
 from pilot.rollout.waves import push_waves, restore_waves

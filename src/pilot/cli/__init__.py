@@ -9,7 +9,7 @@ import sys
 import typer
 
 from pilot import __version__
-from pilot.cli import addresses, lab, render, rollout
+from pilot.cli import addresses, lab, platforms, render, rollout
 from pilot.errors import PilotError
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(lab.app, name="lab")
 app.command("addresses")(addresses.addresses)
 app.command("render")(render.render)
+app.command("platforms")(platforms.platforms)
 for _name in ("diff", "apply", "rollback", "verify", "status", "history", "show"):
     app.command(_name)(getattr(rollout, _name))
 

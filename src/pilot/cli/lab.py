@@ -27,6 +27,7 @@ from pilot.cli.common import (
 )
 from pilot.errors import PilotError
 from pilot.inputs import DEFAULT_INTENT, DEFAULT_RECORD
+from pilot.platforms import daemon_suites
 
 app = typer.Typer(
     help=(
@@ -286,9 +287,6 @@ def _note_rebuilt(status: object, target: Path) -> str | None:
     return None if run is None else f"run {run.id}: {run.detail}"
 
 
-FRR_NAMES = {"watchfrr", "zebra", "staticd", "ospfd", "ospf6d", "bgpd"}
-
-
 def _natural(name: str) -> tuple[str, int]:
     stem = name.rstrip("0123456789")
     return (stem, int(name[len(stem) :] or -1))
@@ -311,8 +309,12 @@ def _print_status(s: object) -> None:
     table.add_column("interfaces")
     for n in s.nodes:
         names = sorted({d.name for d in n.daemons})
-        frr = [d for d in names if d in FRR_NAMES]
-        daemons = ", ".join([x for x in names if x not in FRR_NAMES] + ([f"frr({len(frr)})"] if frr else []))
+        # A suite's processes (FRR's zebra, ospfd, bgpd ...) as one name and their count: frr(6).
+        suites = {suite: [d for d in names if d in members] for suite, members in daemon_suites().items()}
+        grouped = {d for members in suites.values() for d in members}
+        daemons = ", ".join(
+            [x for x in names if x not in grouped] + [f"{suite}({len(ds)})" for suite, ds in suites.items() if ds]
+        )
         ifaces = " ".join(
             i["name"] + (f"({i['state']})" if i.get("state") not in (None, "up") else "")
             for i in sorted(n.interfaces, key=lambda i: _natural(i["name"]))

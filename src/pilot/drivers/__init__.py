@@ -1,1 +1,2 @@
-"""NAPALM drivers: FRR on Linux (pilot_frr), and an in-memory mock to test the rollout's logic."""
+"""An in-memory NAPALM driver (pilot_mock) to test the rollout's logic without devices; the FRR driver
+(pilot_frr) is the FRR platform's (pilot.platforms.frr.driver)."""

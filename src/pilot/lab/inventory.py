@@ -1,6 +1,7 @@
 """Write a Nornir SimpleInventory for a running lab.
 
-Hosts are grouped by role (routers, switches, services, clients) and by platform (frr, linux). The SSH
+Hosts are grouped by role (routers, switches, services, clients) and by platform (a group per platform
+plugin: its transport, NAPALM driver and netmiko type). The SSH
 settings (the lab's user key, its pinned known_hosts, strict host key checking) sit in defaults.yaml:
 paths only, never key material, so the inventory can be shown, copied or committed safely.
 """
@@ -17,15 +18,9 @@ from pilot.errors import PilotError
 from pilot.inputs import DEFAULT_INTENT, DEFAULT_RECORD
 from pilot.lab.backend import LabStatus
 from pilot.lab.paths import LabPaths
+from pilot.platforms import all_platforms, nornir_group
 
 ROLE_GROUPS = {"router": "routers", "switch": "switches", "service": "services", "client": "clients"}
-# Vendor platforms (containerlab backend, vendor images): the NAPALM driver and netmiko device type of each.
-VENDOR_DRIVERS = {
-    "iosxe": ("ios", "cisco_xe"),
-    "junos": ("junos", "juniper_junos"),
-    "eos": ("eos", "arista_eos"),
-    "vrp": ("huawei_vrp", "huawei"),  # napalm-huawei-vrp
-}
 DEFAULT_PLACE = Path("inventory/labs")  # a lab's inventory goes to inventory/labs/<lab> unless --out says otherwise
 
 
@@ -42,21 +37,9 @@ def inventory_data(
             "data": {"role": node.role, "kind": node.kind, "lab": status.name, "container": node.container},
         }
     groups: dict[str, Any] = {name: {"data": {"role": role}} for role, name in ROLE_GROUPS.items()}
-    # frr: pushed with Nornir and NAPALM (driver pilot_frr); linux: with Ansible (playbooks/).
-    groups["frr"] = {
-        "platform": "frr",
-        "data": {"config_format": "frr", "transport": "napalm"},
-        "connection_options": {"napalm": {"platform": "pilot_frr"}},
-    }
-    groups["linux"] = {"platform": "linux", "data": {"config_format": "linux", "transport": "ansible"}}
-    # A group per vendor platform present: every host's platform names a group that exists.
-    for platform in sorted({n.platform for n in status.nodes} & set(VENDOR_DRIVERS)):
-        napalm_driver, netmiko_type = VENDOR_DRIVERS[platform]
-        groups[platform] = {
-            "platform": platform,
-            "data": {"config_format": platform, "transport": "napalm"},
-            "connection_options": {"napalm": {"platform": napalm_driver}, "netmiko": {"platform": netmiko_type}},
-        }
+    # A group per platform, from its plugin: how it is pushed and with which drivers (pilot.platforms).
+    for plugin in all_platforms():
+        groups[plugin.name] = nornir_group(plugin)
     ssh_extras = {
         "use_keys": True,
         "key_file": status.user_key,

@@ -23,7 +23,7 @@ import jinja2
 
 from pilot import text
 from pilot.errors import PilotError
-from pilot.render.kernel import expected_state
+from pilot.platforms import get_platform
 from pilot.render.platforms import ArtifactDef, Platform
 from pilot.stages.model import Device
 
@@ -61,7 +61,9 @@ class RenderedDevice:
     files: tuple[RenderedFile, ...]
     services: dict[str, bool]  # every service the platform knows: should it run at this stage?
     reconnect: tuple[str, ...] = ()  # restarted when the device's stage changes (clients reconnecting)
-    expect: dict[str, Any] | None = None  # the live kernel state the files imply (pilot.render.kernel)
+    expect: dict[str, Any] | None = (
+        None  # the live kernel state the files imply (its platform's: pilot.agent.kernel for FRR and Linux)
+    )
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -168,7 +170,7 @@ def render_device(device: Device, platform: Platform) -> RenderedDevice:
         )
     services = {s.name: _true(platform, s.when, context, device, f"service {s.name}") for s in platform.services}
     reconnect = tuple(s.name for s in platform.services if s.restart == "reconnect" and services[s.name])
-    expect = expected_state(device) if platform.can("linux_kernel") else None
+    expect = get_platform(device.platform).expected_state(device)
     return RenderedDevice(device, tuple(files), services, reconnect, expect)
 
 

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pilot import yamlsrc
 from pilot.errors import PilotError
+from pilot.platforms import get_platform
 from pilot.resources import shipped
 
 TEMPLATES_ENV = "PILOT_TEMPLATES"
@@ -39,7 +40,8 @@ class ArtifactDef(_Strict):
     # What the device does when the file changes: a reload hook run by the device agent, and the service
     # that must be restarted to read it.
     # `reload`: the service reads the file again when told to (SIGHUP), without a restart.
-    hook: str | None = Field(default=None, pattern=r"^(sysctl|ifupdown|nft|frr-reload|reload)$")
+    # The hooks a platform's transport knows are its plugin's (pilot.platforms): checked at load.
+    hook: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     service: str | None = None
 
 
@@ -74,6 +76,10 @@ class CapabilityDef(_Strict):
 class PlatformDef(_Strict):
     platform: str
     description: str
+    # How pilot tests the platform: lab (real daemons in the namespace lab), simulated (its transport over
+    # real SSH against simulated devices), golden (rendered files in the repository), round-trip (hier_config
+    # remediations), parsers (its probes on recorded device output). Shown by `pilot platforms`.
+    tested: list[Literal["lab", "simulated", "golden", "round-trip", "parsers"]] = Field(default_factory=list)
     naming: NamingDef = Field(default_factory=NamingDef)
     # What the platform can do on its own: true/false, or what the table knows (CapabilityDef).
     capabilities: dict[str, bool | CapabilityDef] = Field(default_factory=dict)
@@ -97,6 +103,7 @@ class Platform:
     ra_daemon: str | None = None
     naming: NamingDef = field(default_factory=NamingDef)
     details: dict[str, CapabilityDef] = field(default_factory=dict)  # the capabilities given as mappings
+    tested: tuple[str, ...] = ()
 
     def detail(self, capability: str) -> CapabilityDef:
         found = self.details.get(capability)
@@ -141,7 +148,7 @@ def templates_dir(explicit: Path | None = None) -> Path:
                 )
             return given
     for candidate in (Path("templates"), shipped("templates")):
-        if (candidate / "frr" / "platform.yml").exists():
+        if any(candidate.glob("*/platform.yml")):
             return candidate
     raise PilotError("no templates directory found", fix="pass --templates DIR, or reinstall pilot")
 
@@ -172,7 +179,20 @@ def load_platform(directory: Path, name: str) -> Platform:
             f"interface naming {d.naming.interface!r} cannot be filled ({type(exc).__name__}: {exc})",
             "use {n} (the topology's ethN number), {n_minus_1} or {n_plus_1}, e.g. GigabitEthernet{n} or ge-0/0/{n_minus_1}",
         ) from None
+    plugin = get_platform(name)
     for n, artifact in enumerate(d.artifacts):
+        if artifact.hook is not None and artifact.hook not in plugin.hooks:
+            raise src.error(
+                ("artifacts", n, "hook"),
+                f"platform {name} has no hook '{artifact.hook}'",
+                f"use one of: {', '.join(sorted(plugin.hooks)) or 'none (remove hook)'}",
+            )
+        if artifact.validator is not None and artifact.validator not in plugin.validators:
+            raise src.error(
+                ("artifacts", n, "validate"),
+                f"platform {name} has no validator '{artifact.validator}'",
+                f"use one of: {', '.join(sorted(plugin.validators)) or 'none (remove validate)'}",
+            )
         if not (directory / name / artifact.template).exists():
             raise src.error(
                 ("artifacts", n, "template"),
@@ -190,18 +210,66 @@ def load_platform(directory: Path, name: str) -> Platform:
         d.ra_daemon,
         d.naming,
         {k: v for k, v in d.capabilities.items() if isinstance(v, CapabilityDef)},
+        tuple(d.tested),
     )
 
 
-def capability_table(directory: Path) -> dict[str, dict[str, Any]]:
-    """Every platform's capabilities, for `pilot render --capabilities` and the docs."""
-    out = {}
-    for path in sorted(directory.glob("*/platform.yml")):
-        platform = load_platform(directory, path.parent.name)
-        out[platform.name] = {
-            "description": platform.description,
-            **platform.capabilities,
-            "companions": platform.companions,
-            "ra_daemon": platform.ra_daemon,
-        }
-    return out
+FEATURE_COLUMNS = ("ospfv3", "router_advertisements", "rdnss_dnssl", "pref64", "dhcp_relay", "ra_guard", "dhcpv6_guard")
+TESTED = ("lab", "simulated", "golden", "round-trip", "parsers")
+
+
+def capability_table(directory: Path) -> list[dict[str, Any]]:
+    """Every registered platform that has templates: what it can do, since when, how pilot tests it (for
+    `pilot platforms` and the README's table)."""
+    from pilot.platforms import all_platforms
+
+    rows = []
+    for plugin in all_platforms():
+        if not (plugin.template_dir(directory) / "platform.yml").exists():
+            continue
+        platform = load_platform(directory, plugin.name)
+        features = {}
+        for capability in FEATURE_COLUMNS:
+            detail = platform.detail(capability)
+            features[capability] = {
+                "supported": platform.can(capability),
+                "by": platform.provided_by(capability),
+                "since": detail.since,
+                "unconfirmed": detail.unconfirmed,
+                "fallback": detail.fallback,
+                "doc": detail.doc,
+            }
+        rows.append(
+            {
+                "platform": platform.name,
+                "description": platform.description,
+                "transport": plugin.transport,
+                "napalm_driver": plugin.napalm_driver,
+                "netmiko_type": plugin.netmiko_type,
+                "containerlab_kinds": list(plugin.containerlab_kinds),
+                "tested": list(platform.tested),
+                "features": features,
+            }
+        )
+    return rows
+
+
+def cell(platform: str, feature: dict[str, Any]) -> str:
+    if not feature["supported"]:
+        return "fallback: DNS64 (RFC 7050)" if feature["fallback"] else "no"
+    if feature["by"] != platform:
+        return f"yes ({feature['by']})"  # a daemon beside it (FRR: radvd sends PREF64)
+    text = "unconfirmed" if feature["unconfirmed"] else "yes"
+    if feature["since"]:
+        text += f" ({feature['since']})"
+    return text
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The platforms x features table, in Markdown (README.md holds a copy a test keeps equal)."""
+    head = ["platform", *FEATURE_COLUMNS, "tested"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        cells = [f"`{row['platform']}`", *(cell(row["platform"], row["features"][c]) for c in FEATURE_COLUMNS)]
+        lines.append("| " + " | ".join([*cells, ", ".join(row["tested"]) or "-"]) + " |")
+    return "\n".join(lines) + "\n"

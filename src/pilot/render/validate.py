@@ -1,5 +1,5 @@
-"""Check rendered files with each tool's own offline validator (vtysh -C, radvd --configtest, kea-dhcp4 -t,
-unbound-checkconf, nft -c, nginx -t, ifup --no-act, tayga --mktun).
+"""Check rendered files with the offline validators their platforms give (pilot.platforms: each tool's own,
+e.g. FRR's `vtysh -C`, or a Python check of a CLI platform's configuration).
 
 Several validators look at the machine as well as the file (Kea wants its interfaces to exist, nginx
 and unbound follow paths under /etc, nft talks to the kernel), so each device is checked in a scratch
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pilot.lab import linux
+from pilot.platforms import Validator, find_validator
 from pilot.render.engine import RenderedDevice, RenderedFile
 
 IFA_F_NODAD = 0x02
@@ -34,29 +35,15 @@ class Issue:
     message: str
 
 
-# validator name -> (command for a file at `path`, the binary it needs)
-COMMANDS: dict[str, tuple[Callable[[str], list[str]], str]] = {
-    "frr": (lambda path: ["vtysh", "-C", "-f", path], "vtysh"),
-    # radvd < 2.20 rejects `nat64prefix` here: a machine with an older radvd says so at render time.
-    "radvd": (lambda path: ["radvd", "--configtest", "--config", path], "radvd"),
-    "kea-dhcp4": (lambda path: ["kea-dhcp4", "-t", path], "kea-dhcp4"),
-    "kea-dhcp6": (lambda path: ["kea-dhcp6", "-t", path], "kea-dhcp6"),
-    "unbound": (lambda path: ["unbound-checkconf", path], "unbound-checkconf"),
-    "nft": (lambda path: ["nft", "-c", "-f", path], "nft"),
-    "nginx": (lambda path: ["nginx", "-t", "-q", "-c", "/etc/nginx/nginx.conf"], "nginx"),
-    "ifupdown": (lambda path: ["ifup", "--no-act", "-i", path, "-a"], "ifup"),
-    "tayga": (lambda path: ["tayga", "--config", path, "--mktun"], "tayga"),
-}
-
-
-# Validators that read the file and nothing else: run straight on a copy, no sandbox to build (the
-# sandbox costs more than vtysh -C itself, and a province has far more routers than servers).
-FILE_ONLY = {"frr", "radvd"}
+def _validator(name: str) -> Validator:
+    found = find_validator(name)
+    assert found is not None, name  # platform.yml's validators are checked when it is loaded
+    return found
 
 
 def missing_validators(devices: Sequence[RenderedDevice]) -> list[str]:
-    wanted = {f.validate for d in devices for f in d.files if f.validate}
-    return sorted(COMMANDS[v][1] for v in wanted if shutil.which(COMMANDS[v][1]) is None)
+    binaries = {_validator(f.validate).binary for d in devices for f in d.files if f.validate}
+    return sorted(b for b in binaries if b is not None and shutil.which(b) is None)
 
 
 def validate(
@@ -69,7 +56,7 @@ def validate(
     for d in devices:
         wanted = [f.validate for f in d.files if f.validate]
         if wanted:
-            (direct if all(v in FILE_ONLY for v in wanted) else pending).append(d)
+            (direct if all(_validator(v).file_only for v in wanted) else pending).append(d)
     issues: list[Issue] = []
     with tempfile.TemporaryDirectory(prefix="pilot-validate-") as scratch, ThreadPoolExecutor(jobs) as pool:
         futures = [
@@ -150,7 +137,8 @@ def _sandbox(device: RenderedDevice, interfaces: list[tuple[str, list[str]]]) ->
             work.mkdir(parents=True)
             linux.mount("overlay", directory, "overlay", 0, f"lowerdir={directory},upperdir={upper},workdir={work}")
         linux.mount("tmpfs", "/run", "tmpfs", 0, "mode=755,size=16m")
-        for directory in ("/run/network", "/run/kea", "/run/lock"):
+        wanted = {d for f in device.files if f.validate for d in _validator(f.validate).run_dirs}
+        for directory in sorted({"/run/lock", *wanted}):
             os.makedirs(directory, exist_ok=True)
         _interfaces(interfaces)
         return [issue for f in device.files if f.validate for issue in _run(f)]
@@ -179,7 +167,11 @@ def _interfaces(interfaces: list[tuple[str, list[str]]]) -> None:
 def _run(f: RenderedFile, copy: str | None = None) -> list[dict[str, str]]:
     """Run f's validator on the file at its real path (in a sandbox), or on `copy` written here."""
     assert f.validate is not None
-    command, binary = COMMANDS[f.validate]
+    validator = _validator(f.validate)
+    if validator.check is not None:
+        return [{"path": f.path, "validator": f.validate, "message": m} for m in validator.check(f.text)]
+    command, binary = validator.command, validator.binary
+    assert command is not None and binary is not None, f.validate
     if shutil.which(binary) is None:
         return [{"path": f.path, "validator": f.validate, "message": f"{binary} is not installed"}]
     if copy is not None:

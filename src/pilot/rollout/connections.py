@@ -1,4 +1,4 @@
-"""The connections of a run: a pusher per transport (the routers' NAPALM connections, the Linux hosts'
+"""The connections of a run: a pusher per transport (FRR routers' NAPALM connections, the Linux hosts'
 Ansible SSH masters) and the probes' SSH sessions, opened on first use, kept for the whole run (inspect,
 push, restore and verify share them) and closed together."""
 
@@ -12,12 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pilot.rollout.inventory import Host, Inventory
-from pilot.rollout.push import AnsiblePusher, NapalmPusher, OnDevice, Outcome, Pusher
+from pilot.rollout.push import OnDevice, Outcome, PushContext, Pusher, make_pusher
 from pilot.rollout.report import why
 from pilot.rollout.workdir import run_workdir
 from pilot.verify import SshShell
-
-TRANSPORTS = ("napalm", "ansible")
 
 
 class Connections:
@@ -89,23 +87,19 @@ class Connections:
             self.close()
             self._run = run
         out: list[tuple[Pusher, list[Host]]] = []
-        for transport in TRANSPORTS:
+        for transport in sorted({h.transport for h in hosts}):
             group = [h for h in hosts if h.transport == transport]
-            if not group:
-                continue
             pusher = self._pool.get(transport)
             if pusher is None:
                 every = [h for h in self.inv.hosts.values() if h.transport == transport]
-                pusher = self._pool[transport] = self._new_pusher(transport, every, run)
+                context = PushContext(self.inv, every, run, lambda: self._workdir(run), self.workers, self.on_device)
+                pusher = self._pool[transport] = make_pusher(transport, context)
             out.append((pusher, group))
         return out
 
-    def _new_pusher(self, transport: str, hosts: Sequence[Host], run: int) -> Pusher:
-        if transport == "napalm":
-            return NapalmPusher(self.inv, hosts, self.workers, self.on_device)
+    def _workdir(self, run: int) -> Path:
         if run:
-            work = run_workdir(self.inv.directory, run)
-        else:
-            work = Path(tempfile.mkdtemp(prefix="pilot-drift-"))
-            self._scratch.append(work)
-        return AnsiblePusher(hosts, str(run), work, self.workers, self.on_device)
+            return run_workdir(self.inv.directory, run)
+        work = Path(tempfile.mkdtemp(prefix="pilot-drift-"))
+        self._scratch.append(work)
+        return work

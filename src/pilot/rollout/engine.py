@@ -287,6 +287,14 @@ class Rollout:
             journal.event(run, reason)
             self._recover(journal, plan, report, to_push, backups, previous, reason)
             return
+        # Verified: confirm what a revert timer or a commit confirmed would otherwise take back by itself.
+        confirmed = self._each(to_push, run, lambda p, b: p.confirm(list(b)), {h.name: "" for h in to_push})
+        unconfirmed = [f"{n}: {o.error}" for n, o in confirmed.items() if not o.ok]
+        if unconfirmed:
+            reason = "confirming the commit failed: " + "; ".join(unconfirmed)
+            journal.event(run, reason)
+            self._recover(journal, plan, report, to_push, backups, previous, reason)
+            return
         inventory = str(self.inv.directory)
         for h in plan.hosts:
             journal.set_device_stage(inventory, h.name, _device_stage(plan, h.name), run)

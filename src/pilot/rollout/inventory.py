@@ -24,10 +24,10 @@ from pydantic import BaseModel, ConfigDict, RootModel
 
 from pilot import yamlsrc
 from pilot.errors import Location, PilotError
+from pilot.platforms import all_platforms
 from pilot.transport.ssh import Target
 
-TRANSPORTS = {"frr": "napalm", "linux": "ansible"}  # platform -> how pilot pushes to it
-NAPALM_DRIVERS = {"frr": "pilot_frr"}  # platform -> pilot's NAPALM driver for it
+PUSHED_WITH = ("napalm", "ansible")  # the transports a rollout pushes with today (pilot.rollout.push.PUSHERS)
 SECRET_KEYS = {"password", "secret", "passphrase", "private_key", "token"}
 DEFAULT_CREDENTIALS = Path("~/.config/pilot/credentials.yml")
 
@@ -39,7 +39,7 @@ class Host:
     transport: str  # napalm | ansible
     target: Target
     role: str = ""
-    napalm_driver: str = "pilot_frr"  # connection_options.napalm.platform: pilot_mock in tests
+    napalm_driver: str = ""  # connection_options.napalm.platform (the platform plugin's; pilot_mock in tests)
 
     def __repr__(self) -> str:
         return f"Host({self.name!r}, {self.platform!r}, {self.target!r})"
@@ -203,15 +203,18 @@ def _host(host: Any, files: _Files, creds: Credentials) -> Host:
     """
     name = str(host.name)
     platform = host.platform
+    plugins = {p.name: p for p in all_platforms()}
+    pushable = sorted(n for n, p in plugins.items() if p.transport in PUSHED_WITH)
     if platform is None:
-        raise files.hosts.error((name,), f"host '{name}' has no platform", f"add platform: {' or '.join(TRANSPORTS)}")
-    if platform not in TRANSPORTS:
+        raise files.hosts.error((name,), f"host '{name}' has no platform", f"add platform: {' or '.join(pushable)}")
+    if platform not in plugins or plugins[platform].transport not in PUSHED_WITH:
         src, path = files.origin(host, "platform")
         raise src.error(
             path,
             f"host '{name}' has platform {platform!r}, which pilot cannot push to yet",
-            f"use one of: {', '.join(TRANSPORTS)}",
+            f"use one of: {', '.join(pushable)}",
         )
+    plugin = plugins[platform]
     if not host.hostname:
         raise files.hosts.error((name,), f"host '{name}' has no hostname", "add hostname: <management address>")
     ssh = host.get_connection_parameters("netmiko")
@@ -227,11 +230,15 @@ def _host(host: Any, files: _Files, creds: Credentials) -> Host:
     )
     napalm = host.get_connection_parameters("napalm").platform
     # Without a napalm platform of its own, Nornir hands NAPALM the host's platform: name its driver.
-    driver = NAPALM_DRIVERS.get(napalm, napalm)
-    transport = str(_data(host, "transport") or TRANSPORTS[platform])
-    if transport not in ("napalm", "ansible"):
+    driver = plugin.napalm_driver if napalm == platform and plugin.napalm_driver else napalm
+    # The platform's transport, unless data.transport says otherwise (tests push every device through
+    # NAPALM with the mock driver).
+    transport = str(_data(host, "transport") or plugin.transport)
+    if transport not in PUSHED_WITH:
         src, path = files.origin(host, "data")
-        raise src.error(path, f"host '{name}' has transport {transport!r}", "use napalm or ansible (data.transport)")
+        raise src.error(
+            path, f"host '{name}' has transport {transport!r}", f"use {' or '.join(PUSHED_WITH)} (data.transport)"
+        )
     return Host(name, str(platform), transport, creds.apply(target), str(_data(host, "role") or ""), str(driver))
 
 

@@ -1,7 +1,7 @@
-"""The two ways pilot pushes a stage, behind one interface: Nornir + NAPALM (the pilot_frr driver) for
-routers, Ansible (playbooks/pilot-agent.yml through ansible-runner) for Linux hosts and the switch.
-
-Either way the device agent does the work on the device, as one transaction per device.
+"""How pilot pushes a stage, behind one interface (Pusher), one pusher per transport a platform names
+(pilot.platforms): "napalm", Nornir and a NAPALM driver carrying the device agent's bundles (FRR);
+"ansible", the device agent through playbooks/pilot-agent.yml and ansible-runner (Linux hosts, the lab's
+switch). Either way the device agent does the work on the device, as one transaction per device.
 """
 
 from __future__ import annotations
@@ -49,11 +49,41 @@ class Pusher(Protocol):
         """Put back what run `run` replaced, from the backup each device kept."""
         ...
 
+    def confirm(self, devices: Sequence[str]) -> dict[str, Outcome]:
+        """Called once verification has passed: confirm what apply committed with a revert timer or a
+        commit confirmed, before the timer reverts it. A transport without one confirms at once."""
+        ...
+
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class PushContext:
+    """What a platform needs to make the pusher for its devices of a run."""
+
+    inventory: Inventory
+    hosts: Sequence[Host]  # every host of the platform in the inventory (a run may push to fewer)
+    run: int  # 0: no run (the drift check of pilot status)
+    workdir: Callable[[], Path]  # the run's work directory (ansible-runner's), made when first asked
+    workers: int = 20
+    on_device: OnDevice | None = None
+
+
+def confirmed(devices: Sequence[str]) -> dict[str, Outcome]:
+    """A transport without revert timers: everything applied is already final."""
+    return {name: Outcome(name, True, data={"state": "final"}) for name in devices}
+
+
+def message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
 class NapalmPusher:
-    """Routers through Nornir and NAPALM: one connection per device, kept for the whole run."""
+    """Devices through Nornir and a NAPALM driver that carries pilot's device-agent bundles (pilot_frr for
+    FRR, pilot_mock in tests). Beyond NAPALM's API such a driver gives `inspect()` (backup and diff in one
+    round trip) and restores a given run's backup (`committed`, then `rollback()`): the device agent
+    keeps a backup per run. Vendor platforms speak NAPALM's own API through their CLI transport."""
 
     transport = "napalm"
 
@@ -116,7 +146,7 @@ class NapalmPusher:
                     (e for e in reversed(errors) if type(e).__name__ != "NornirSubTaskError"),
                     errors[-1] if errors else None,
                 )
-                out[name] = Outcome(name, False, error=_message(exc) if exc else f"{what} failed")
+                out[name] = Outcome(name, False, error=message(exc) if exc else f"{what} failed")
             else:
                 out[name] = Outcome(
                     name, True, data=multi[0].result if multi[0].result is not None else multi[-1].result
@@ -136,6 +166,9 @@ class NapalmPusher:
 
     def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
         return self._run(_restore, "restore", devices, run=run)
+
+    def confirm(self, devices: Sequence[str]) -> dict[str, Outcome]:
+        return confirmed(devices)  # the device agent's transaction is final once applied
 
     def close(self) -> None:
         self.nr.close_connections()
@@ -169,11 +202,6 @@ def _restore(task: Any, run: str) -> Any:
     driver.committed = run  # NAPALM's rollback() undoes the commit of that run, from the device's backup
     driver.rollback()
     return Result(host=task.host, result={"state": "applied"})
-
-
-def _message(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 class AnsiblePusher:
@@ -242,7 +270,21 @@ class AnsiblePusher:
     def restore(self, devices: Sequence[str], run: str) -> dict[str, Outcome]:
         return self._play("restore", self._subset(devices), "restore", restore_run=run)
 
+    def confirm(self, devices: Sequence[str]) -> dict[str, Outcome]:
+        return confirmed(devices)
+
     def close(self) -> None:
         if self.control is not None:
             ansible.close_masters(self.control)
             self.control = None
+
+
+# transport -> the pusher for its hosts of a run (a platform names its transport: pilot.platforms)
+PUSHERS: dict[str, Callable[[PushContext], Pusher]] = {
+    "napalm": lambda c: NapalmPusher(c.inventory, c.hosts, c.workers, c.on_device),
+    "ansible": lambda c: AnsiblePusher(c.hosts, str(c.run), c.workdir(), c.workers, c.on_device),
+}
+
+
+def make_pusher(transport: str, context: PushContext) -> Pusher:
+    return PUSHERS[transport](context)

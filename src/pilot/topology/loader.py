@@ -18,6 +18,7 @@ from typing import Any
 from pilot import yamlsrc
 from pilot.docranges import RangeProblem, lab_network
 from pilot.errors import PilotError
+from pilot.platforms import default_platform, is_router_image, platform_of_kind
 from pilot.topology import schema
 from pilot.topology.model import (
     PLATFORM_LABEL,
@@ -40,23 +41,6 @@ IFNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 IFNAME_MAX = 15
 MGMT_IFACE = "eth0"
 RESERVED_PORT_PREFIX = "mgmt-"  # the lab's own ports in the bridge namespace
-ROUTER_IMAGE_RE = re.compile(r"(^|/)frr(:|$)|frrouting")
-DEFAULT_PLATFORM = {Role.ROUTER: "frr"}
-# containerlab's vendor kinds and the platform each is (a `pilot.platform` label still wins). These
-# nodes run only under `--backend containerlab`, with the vendor's image.
-KIND_PLATFORMS = {
-    "cisco_c8000v": "iosxe",
-    "cisco_csr1000v": "iosxe",
-    "cisco_cat9kv": "iosxe",
-    "juniper_vjunosrouter": "junos",
-    "juniper_vjunosswitch": "junos",
-    "juniper_vmx": "junos",
-    "juniper_vsrx": "junos",
-    "juniper_crpd": "junos",
-    "arista_ceos": "eos",
-    "arista_veos": "eos",
-    "huawei_vrp": "vrp",
-}
 
 
 def load_topology(file: Path | str, *, name: str | None = None) -> Topology:
@@ -311,7 +295,11 @@ class _Reader:
             name=name,
             kind=kind_name,
             role=role,
-            platform=labels.get(PLATFORM_LABEL) or KIND_PLATFORMS.get(kind_name) or DEFAULT_PLATFORM.get(role, "linux"),
+            # A label wins; then a vendor's containerlab kind; then the platform claiming the role.
+            platform=labels.get(PLATFORM_LABEL)
+            or platform_of_kind(kind_name or "")
+            or default_platform(role.value)
+            or "linux",  # a bridge: no platform of its own
             image=image,
             group=group_name,
             labels=labels,
@@ -337,12 +325,12 @@ class _Reader:
                     (*path, "labels", ROLE_LABEL), f"unknown role '{declared}'", f"use one of: {choices}"
                 )
             return role
-        if (image and ROUTER_IMAGE_RE.search(image)) or kind in KIND_PLATFORMS:
+        if (image and is_router_image(image)) or platform_of_kind(kind) is not None:
             return Role.ROUTER  # a vendor's kind is a router unless its labels say switch
         raise self.src.error(
             path,
             f"cannot tell the role of node '{name}' from its image or labels",
-            f"add labels: {{{ROLE_LABEL}: router|switch|service|client}} (or use an FRR image for a router)",
+            f"add labels: {{{ROLE_LABEL}: router|switch|service|client}} (or a router platform's image or kind)",
         )
 
     def _binds(self, path: YamlPath, levels: list[schema.NodeDefinition | None]) -> tuple[Bind, ...]:

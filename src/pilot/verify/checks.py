@@ -51,7 +51,7 @@ def _site_checks(
     # on where the routers' platform can send it, absent before.
     ra_client = clients.get("option108") or clients.get("dual")
     if stage.pref64 and not pref64_capable:
-        reason = "the routers' platform cannot send the PREF64 option (FRR < 10.4 without radvd >= 2.20): hosts learn the prefix through DNS64 (RFC 7050)"
+        reason = "a router's platform cannot send the PREF64 option (its capability table names the fallback): hosts learn the prefix through DNS64 (RFC 7050)"
         name = "pref64" if site == "-" else f"pref64 {site}"
         checks.append(Check(name, "-", f"RA carries PREF64 {plan.nat64_prefix}", _noop, skip=reason))
     elif stage.router_advertisements and ra_client and (check := pref64_check(intent, plan, stage, ra_client)):

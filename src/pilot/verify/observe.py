@@ -1,4 +1,4 @@
-"""What the probes share: reading a node's addresses and routes, FRR's JSON, the probe scripts."""
+"""What the probes share: reading a node's addresses and routes, the probe scripts."""
 
 from __future__ import annotations
 
@@ -39,15 +39,6 @@ def routes(shell: Shell, node: str, iface: str, family: str) -> list[dict[str, A
 def link_local(shell: Shell, node: str, iface: str) -> str:
     found = addresses(shell, node, iface, "ipv6", scope="link")
     return str(found[0].ip) if found else ""
-
-
-def vtysh_json(shell: Shell, node: str, command: str) -> dict[str, Any]:
-    result = shell.run(node, f"vtysh -c {shlex.quote(command)}")
-    try:
-        data = json.loads(result.stdout or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 @cache
