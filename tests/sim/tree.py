@@ -5,12 +5,23 @@ tree for well-formed input.
 
 `NO X` (the platform's negation: `no ` or `undo `) removes X, or every line X starts; with nothing to
 remove it stays as a line (like `undo shutdown`). `X` removes a standing `NO X` and so returns to the
-default.
+default. A command that holds one value in its mode (SINGLE: a description, an access VLAN) replaces
+the line it had, as devices do.
 """
 
 from __future__ import annotations
 
 Tree = list[tuple[str, "Tree"]]  # (line, children)
+
+SINGLE = (
+    "description ",
+    "hostname ",
+    "sysname ",
+    "router-id ",
+    "port default vlan ",
+    "switchport access vlan ",
+    "vlan batch ",
+)
 
 
 def parse(text: str, skip: tuple[str, ...] = ("#", "!"), last: tuple[str, ...] = ("return", "end")) -> Tree:
@@ -66,6 +77,9 @@ def enter(nodes: Tree, line: str, negation: str) -> Tree:
     for existing, children in nodes:
         if existing == line:
             return children
+    single = next((prefix for prefix in SINGLE if line.startswith(prefix)), None)
+    if single is not None:
+        nodes[:] = [n for n in nodes if not n[0].startswith(single)]
     children: Tree = []
     nodes.append((line, children))
     return children

@@ -8,15 +8,16 @@ transfer, which sleeps 4 s after the paste and 2 s on leaving tclsh): the module
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from hier_config import Platform
 
+from pilot.agent.bundles import as_bundle
 from pilot.platforms.cli import CliPlatform
-from pilot.platforms.transport import MASK, CliPusher, SessionOptions
+from pilot.platforms.transport import MASK, CliPusher, SessionOptions, cli_platform
 from pilot.rollout.inventory import Host
 from pilot.transport.ssh import Target
 from sim.eos import EosDevice
@@ -27,12 +28,8 @@ from sim.vrp import VrpDevice
 
 pytestmark = pytest.mark.slow
 
-PLATFORMS = {
-    "iosxe": CliPlatform("iosxe", "Cisco IOS-XE", Platform.CISCO_IOS),
-    "vrp": CliPlatform("vrp", "Huawei VRP", Platform.HUAWEI_VRP),
-    "eos": CliPlatform("eos", "Arista EOS", Platform.ARISTA_EOS),
-    "junos": CliPlatform("junos", "Juniper Junos", Platform.JUNIPER_JUNOS),
-}
+# The registered platforms: their own hier_config rules make the diffs.
+PLATFORMS: dict[str, CliPlatform] = {name: cli_platform(name) for name in ("iosxe", "vrp", "eos", "junos")}
 
 XE_RUNNING = """version 17.9
 hostname sim-xe
@@ -210,10 +207,13 @@ interfaces {
 
 
 def _reject(config: str, after: str) -> str:
-    """`config` with a line the simulated device refuses, inside the section that starts with `after`."""
+    """`config` with a line the simulated device refuses, first inside the section that starts with
+    `after`, indented as its next line is (Junos' statements end with `;`)."""
     lines = config.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith(after)) + 1
-    return "\n".join([*lines[:at], " pilot-reject this line", *lines[at:]]) + "\n"
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    end = ";" if after.rstrip().endswith("{") else ""
+    return "\n".join([*lines[:at], f"{indent}pilot-reject this line{end}", *lines[at:]]) + "\n"
 
 
 @dataclass
@@ -323,7 +323,7 @@ def _rig(case: Case, quick: bool = False, password: str | None = None) -> Iterat
             "dev1", "127.0.0.1", server.port, device.username, password=password or device.password, strict=False
         )
         host = Host("dev1", case.platform, "cli", target)
-        pusher = CliPusher([host], platforms=PLATFORMS, options=SessionOptions(revert_in=revert_in, timeout=10))
+        pusher = CliPusher([host], options=SessionOptions(revert_in=revert_in, timeout=10))
         try:
             yield Rig(case, device, pusher, server)
         finally:
@@ -358,7 +358,7 @@ def test_push_makes_the_intended_configuration_run(rig: Rig) -> None:
     case, platform = rig.case, PLATFORMS[rig.case.platform]
     inspected = rig.pusher.inspect({"dev1": case.intended})["dev1"]
     assert inspected.ok, inspected.error
-    backup = inspected.data["backup"]["running-config"]
+    backup = inspected.data["backup"]["running"]
     assert rig.same(backup, case.running)
     # Hashed passwords are secrets: masked in what the journal would keep.
     assert case.secret not in str(inspected.data) and MASK in backup
@@ -414,8 +414,10 @@ def test_restore_after_a_push_brings_the_backup_back_exactly(rig: Rig) -> None:
     if case.platform in TIMERS:  # a replace puts back the very text
         assert rig.now() == before
     # The check after a restore: inspect with the masked backup as the bundle finds no difference.
-    masked = inspected.data["backup"]["running-config"]
-    assert rig.pusher.inspect({"dev1": masked})["dev1"].data["diff"] == {"files": {}}
+    # The engine's check that the device is back (pilot.rollout.restore.verify_restored) finds it so.
+    check = rig.pusher.inspect({"dev1": json.dumps(as_bundle(inspected.data["backup"], "7-check"))})["dev1"]
+    assert check.ok and check.data["diff"] == {"files": {}}
+    assert PLATFORMS[case.platform].restored_differences(inspected.data["backup"], check.data["backup"]) == []
 
 
 @pytest.mark.parametrize("rig", each_platform("vrp"), indirect=True)

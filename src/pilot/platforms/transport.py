@@ -18,6 +18,7 @@ first), also on a device whose push failed half-way.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +159,6 @@ class CliPusher:
         # Each device's running configuration before the run, from inspect: what restore puts back. It
         # stays in memory; what inspect returns (and the journal keeps) has its secrets masked.
         self.backups: dict[str, str] = {}
-        self._masked: dict[str, str] = {}
 
     # -- the Pusher protocol ---------------------------------------------------------------------------
     def inspect(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
@@ -167,10 +167,11 @@ class CliPusher:
             # The first look of the run is the backup: a later inspect (the check after a restore) must
             # not replace it with what the device runs then.
             self.backups.setdefault(name, running)
-            if intended == self._masked.get(name):  # the masked backup given out: compare with the real one
-                intended = self.backups[name]
-            self._masked.setdefault(name, mask_secrets(running))
-            backup = {"node": name, RUNNING: mask_secrets(running)}
+            backup = {"node": name, "running": mask_secrets(running)}
+            if _is_check(intended):
+                # The check after a restore (pilot.rollout.restore) sends the backup as a bundle and compares
+                # the running configurations itself (CliPlatform.restored_differences): nothing to diff here.
+                return {"backup": backup, "diff": {"files": {}}}
             return {"backup": backup, "diff": self._diff(name, running, intended)}
 
         return self._each("inspect", bundles, lambda name: one(name, bundles[name]))
@@ -287,6 +288,18 @@ class CliPusher:
             for name, o in outcomes.items():
                 self.on_device(name, f"{what} {'ok' if o.ok else 'FAILED'}")
         return outcomes
+
+
+def _is_check(bundle: str) -> bool:
+    """A bundle that is a backup to compare against (JSON, pilot.agent.bundles.as_bundle), not a
+    configuration: no CLI configuration starts with `{`."""
+    if not bundle.lstrip().startswith("{"):
+        return False
+    try:
+        data = json.loads(bundle)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("stage") == "backup"
 
 
 def _first(text: str) -> str:
