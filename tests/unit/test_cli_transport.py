@@ -11,7 +11,7 @@ import importlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -25,6 +25,7 @@ from sim.iosxe import IosxeDevice
 from sim.junos import JunosDevice
 from sim.server import SimDevice, SimServer
 from sim.vrp import VrpDevice
+from testroot import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -454,3 +455,27 @@ def test_a_confirmed_push_stays(quick_rig: Rig) -> None:
     assert rig.same(rig.now(), case.intended)
     assert rig.device.reverted == 0  # type: ignore[attr-defined]
     assert rig.pusher.confirm(["dev1"])["dev1"].data == {"state": "nothing pending"}
+
+
+GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
+NODES = {"iosxe": "soyte-rtr", "vrp": "soyte-sw", "eos": "dist", "junos": "core"}
+
+
+@pytest.mark.parametrize("case", each_platform())
+def test_the_example_moves_from_ipv4_to_ipv6_only_and_back(case: Case) -> None:
+    """The mixed-vendor example's rendered configurations (tests/golden) through the transport: a device
+    at ipv4 is pushed ipv6-only, confirmed, then restored to ipv4."""
+    ipv4 = (GOLDEN / "ipv4" / NODES[case.platform] / "running-config").read_text()
+    ipv6_only = (GOLDEN / "ipv6-only" / NODES[case.platform] / "running-config").read_text()
+    managed = importlib.import_module(f"pilot.platforms.{case.platform}.transport").comparable
+    for rig in _rig(replace(case, running=managed(ipv4))):
+        inspected = rig.pusher.inspect({"dev1": ipv6_only})["dev1"]
+        assert inspected.ok, inspected.error
+        assert inspected.data["diff"]["files"]["running-config"].strip()
+        pushed = rig.pusher.apply({"dev1": ipv6_only})["dev1"]
+        assert pushed.ok, pushed.error
+        assert rig.pusher.diff({"dev1": ipv6_only})["dev1"].data == ""
+        assert rig.pusher.confirm(["dev1"])["dev1"].ok
+        restored = rig.pusher.restore(["dev1"], "7")["dev1"]
+        assert restored.ok, restored.error
+        assert rig.pusher.diff({"dev1": ipv4})["dev1"].data == ""
