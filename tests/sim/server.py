@@ -10,6 +10,7 @@ device is a `SimDevice`: one object (its configuration, its timers) shared by it
 
 from __future__ import annotations
 
+import secrets
 import socket
 import tempfile
 import threading
@@ -35,10 +36,10 @@ class SimDevice:
     """A device: the state its sessions share, guarded by `lock`."""
 
     username = "pilot"
-    password = "s3cret-pilot"  # test-only password of a simulated device on 127.0.0.1
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.password = secrets.token_urlsafe(12)  # made up for each simulated device, never written down
 
     def session(self) -> Session:
         raise NotImplementedError
