@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import pytest
 
 from pilot.agent.bundles import as_bundle
+from pilot.platforms import get_platform
 from pilot.platforms.cli import CliPlatform
 from pilot.platforms.transport import MASK, CliPusher, SessionOptions, cli_platform
 from pilot.rollout.inventory import Host
@@ -476,6 +477,12 @@ def test_the_example_moves_from_ipv4_to_ipv6_only_and_back(case: Case) -> None:
         assert pushed.ok, pushed.error
         assert rig.pusher.diff({"dev1": ipv6_only})["dev1"].data == ""
         assert rig.pusher.confirm(["dev1"])["dev1"].ok
+        # What `pilot status` asks: the stage marker the device now runs (its own SSH login).
+        target = rig.pusher.hosts["dev1"].target
+        assert get_platform(case.platform).last_applied(target) == "ipv6-only"
         restored = rig.pusher.restore(["dev1"], "7")["dev1"]
         assert restored.ok, restored.error
         assert rig.pusher.diff({"dev1": ipv4})["dev1"].data == ""
+        assert get_platform(case.platform).last_applied(target) == "ipv4"
+        wrong = replace(target, password="not-the-password")
+        assert get_platform(case.platform).last_applied(wrong).startswith("unreachable (")

@@ -76,3 +76,36 @@ def test_a_naming_pattern_that_cannot_be_filled_is_refused(tmp_path: Path) -> No
 def test_vendor_offsets_name_eth1(pattern: str, expected: str) -> None:
     assert vendor("Loopback0", pattern).ifname("eth1") == expected
     assert vendor("Loopback0", pattern).ifname("lo") == "lo"  # not ethN: kept as it is
+
+
+def test_a_kind_names_its_ports_its_own_way(tmp_path: Path) -> None:
+    """IOS-XE: a c8000v router's eth1 is GigabitEthernet2, a Cat9kv switch's GigabitEthernet1/0/1, an IOL
+    switch's Ethernet0/1 (ports in groups of four: eth4 is Ethernet1/0)."""
+    iosxe = load_platform(ROOT / "templates", "iosxe")
+    assert iosxe.ifname("eth1", "cisco_c8000v") == "GigabitEthernet2"
+    assert iosxe.ifname("eth1", "cisco_cat9kv") == "GigabitEthernet1/0/1"
+    assert [iosxe.ifname(f"eth{n}", "cisco_iol") for n in (1, 3, 4, 5, 8)] == [
+        "Ethernet0/1",
+        "Ethernet0/3",
+        "Ethernet1/0",
+        "Ethernet1/1",
+        "Ethernet2/0",
+    ]
+    # and so the builders: the example's VRP access switch as a Cat9kv, its host ports renamed
+    example = ROOT / "inventory" / "examples" / "mixed-vendor"
+    topology = (example / "containerlab.yml").read_text()
+    old = "      kind: huawei_vrp\n      image: vrnetlab/huawei_vrp:ne40e-8.180\n"
+    assert old in topology
+    (tmp_path / "containerlab.yml").write_text(topology.replace(old, "      kind: cisco_cat9kv\n"))
+    inputs = load_inputs(tmp_path / "containerlab.yml", example / "intent.yml", example / "addresses.yml")
+    built = build_devices(
+        inputs.intent,
+        inputs.plan,
+        get_stage("dual-stack"),
+        lambda p, c: True,
+        lambda p: load_platform(ROOT / "templates", p),
+    )
+    switch = next(d.switch for d in built if d.name == "soyte-sw")
+    assert switch is not None and switch.host_ports == ("GigabitEthernet1/0/2", "GigabitEthernet1/0/3")
+    router = next(d.router for d in built if d.name == "soyte-rtr")
+    assert router is not None and [i.name for i in router.interfaces][1:] == ["GigabitEthernet2", "GigabitEthernet3"]

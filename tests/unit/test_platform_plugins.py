@@ -85,3 +85,23 @@ def test_the_readme_table_is_the_one_pilot_prints() -> None:
     from pilot.render.platforms import capability_table, markdown_table
 
     assert markdown_table(capability_table(ROOT / "templates")) in (ROOT / "README.md").read_text()
+
+
+def test_a_plugin_lacking_what_the_interface_asks_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from pilot.platforms import _load
+
+    module = types.ModuleType("pilot_test_half_plugin")
+
+    class Half:
+        name = "half"
+        description = "a plugin with a name and nothing else"
+
+    module.Half = Half  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pilot_test_half_plugin", module)
+    with pytest.raises(PilotError) as refused:
+        _load("half", "pilot_test_half_plugin:Half")
+    assert "platform plugin 'half' (pilot_test_half_plugin:Half) lacks containerlab_kinds," in refused.value.message
+    assert "transport" in refused.value.message and "last_applied" in refused.value.message

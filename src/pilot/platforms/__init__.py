@@ -11,6 +11,7 @@ Generic code asks the registry (`get_platform`) and never names a platform's dae
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pilot.errors import PilotError
 
 if TYPE_CHECKING:
     from pilot.stages.model import Device
+    from pilot.transport.ssh import Target
     from pilot.verify.model import Shell
 
 ENTRY_POINT_GROUP = "pilot.platforms"
@@ -85,6 +87,11 @@ class PlatformPlugin(Protocol):
         """The folder of its platform.yml and templates, given the templates directory in use."""
         ...
 
+    def last_applied(self, target: Target) -> str:
+        """What the device says it last applied ("ipv6-only (run 35)"), or why it cannot say
+        ("unreachable (...)", "nothing applied by pilot"): `pilot status` compares it with the journal."""
+        ...
+
     def expected_state(self, device: Device) -> dict[str, Any] | None:
         """The live state (interfaces, addresses, routes) the device's files imply, for its transport to
         check and repair after applying them; None where the transport has no such check."""
@@ -101,10 +108,22 @@ class PlatformPlugin(Protocol):
         ...
 
 
+_MEMBERS = sorted(
+    set(inspect.get_annotations(PlatformPlugin))
+    | {m for m, v in vars(PlatformPlugin).items() if callable(v) and not m.startswith("_")}
+)
+
+
 def _load(name: str, target: str) -> PlatformPlugin:
     module, _, attribute = target.partition(":")
     factory: Callable[[], object] = getattr(import_module(module), attribute)
     plugin = factory()
+    missing = sorted(m for m in _MEMBERS if not hasattr(plugin, m))
+    if missing:
+        raise PilotError(
+            f"platform plugin '{name}' ({target}) lacks {', '.join(missing)}",
+            fix="give the plugin everything pilot.platforms.PlatformPlugin lists",
+        )
     if not isinstance(plugin, PlatformPlugin) or plugin.name != name:
         raise PilotError(
             f"platform plugin '{name}' ({target}) does not give a platform named '{name}'",

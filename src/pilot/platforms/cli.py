@@ -24,6 +24,7 @@ from pilot.platforms import Validator
 
 if TYPE_CHECKING:
     from pilot.stages.model import Device
+    from pilot.transport.ssh import Target
     from pilot.verify.model import Shell
 
 # One idempotency rule: the lineage of match rules (one per level of the configuration's tree) whose
@@ -73,6 +74,22 @@ class CliPlatform:
 
     def fhs_drops(self, shell: Shell, node: str, guard: str) -> int | None:
         return None  # not read yet: the verification judges by what reached the hosts
+
+    def last_applied(self, target: Target) -> str:
+        """The stage marker of the device's running configuration (the loopback's description)."""
+        from pilot.platforms.transport import SessionOptions, one_line, platform_connect
+
+        try:
+            session = platform_connect(self.name)(target, SessionOptions(timeout=15))
+        except Exception as exc:  # any failure to reach it is an answer: unreachable, and why
+            return f"unreachable ({one_line(exc)})"
+        try:
+            stage = self.recorded_stage(session.running())
+        except Exception as exc:
+            return f"no answer ({one_line(exc)})"
+        finally:
+            session.close()
+        return stage if stage is not None else "nothing applied by pilot"
 
     def restored_differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
         """The running configuration after a rollback against the backup's, as remediation lines."""

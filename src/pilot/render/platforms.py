@@ -60,6 +60,8 @@ class NamingDef(_Strict):
 
     loopback: str = "lo"
     interface: str = "eth{n}"
+    # A containerlab kind naming its ports otherwise (a Cat9kv switch beside c8000v routers): kind -> pattern.
+    kinds: dict[str, str] = Field(default_factory=dict)
 
 
 class CapabilityDef(_Strict):
@@ -113,13 +115,14 @@ class Platform:
     def loopback(self) -> str:
         return self.naming.loopback
 
-    def ifname(self, topology_name: str) -> str:
-        """The platform's name of the topology's interface `ethN`; any other name is kept as it is."""
+    def ifname(self, topology_name: str, kind: str | None = None) -> str:
+        """The platform's name of the topology's interface `ethN` (on a node of that containerlab kind);
+        any other name is kept as it is."""
         m = _ETH.match(topology_name)
         if m is None:
             return topology_name
-        n = int(m.group(1))
-        return self.naming.interface.format(n=n, n_minus_1=n - 1, n_plus_1=n + 1)
+        pattern = self.naming.kinds.get(kind or "", self.naming.interface)
+        return pattern.format(**_fields(int(m.group(1))))
 
     def can(self, capability: str) -> bool:
         """The platform can, on its own or through a daemon beside it (FRR 8.4 sends PREF64 with radvd)."""
@@ -130,6 +133,12 @@ class Platform:
         if self.capabilities.get(capability, False):
             return self.name
         return next((name for name, adds in self.companions.items() if adds.get(capability, False)), None)
+
+
+def _fields(n: int) -> dict[str, int]:
+    """What a naming pattern may use: {n} (ethN's number), {n_minus_1}, {n_plus_1}, and for ports in
+    groups of four (Cisco IOL: eth1 -> Ethernet0/1, eth4 -> Ethernet1/0) {slot4} and {port4}."""
+    return {"n": n, "n_minus_1": n - 1, "n_plus_1": n + 1, "slot4": n // 4, "port4": n % 4}
 
 
 def templates_dir(explicit: Path | None = None) -> Path:
@@ -171,14 +180,18 @@ def load_platform(directory: Path, name: str) -> Platform:
             f"ra_daemon '{d.ra_daemon}' is not one of the platform's companions",
             "list it under companions, or remove ra_daemon (the platform sends its RAs itself)",
         )
-    try:
-        d.naming.interface.format(n=1, n_minus_1=0, n_plus_1=2)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise src.error(
-            ("naming", "interface"),
-            f"interface naming {d.naming.interface!r} cannot be filled ({type(exc).__name__}: {exc})",
-            "use {n} (the topology's ethN number), {n_minus_1} or {n_plus_1}, e.g. GigabitEthernet{n} or ge-0/0/{n_minus_1}",
-        ) from None
+    for where, pattern in [(("naming", "interface"), d.naming.interface)] + [
+        (("naming", "kinds", kind), p) for kind, p in d.naming.kinds.items()
+    ]:
+        try:
+            pattern.format(**_fields(1))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise src.error(
+                where,
+                f"interface naming {pattern!r} cannot be filled ({type(exc).__name__}: {exc})",
+                "use {n} (the topology's ethN number), {n_minus_1}, {n_plus_1}, {slot4}/{port4}, "
+                "e.g. GigabitEthernet{n} or ge-0/0/{n_minus_1}",
+            ) from None
     plugin = get_platform(name)
     for n, artifact in enumerate(d.artifacts):
         if artifact.hook is not None and artifact.hook not in plugin.hooks:

@@ -27,7 +27,7 @@ from pilot.errors import Location, PilotError
 from pilot.platforms import all_platforms
 from pilot.transport.ssh import Target
 
-PUSHED_WITH = ("napalm", "ansible")  # the transports a rollout pushes with today (pilot.rollout.push.PUSHERS)
+PUSHED_WITH = ("napalm", "ansible", "cli")  # the transports a rollout pushes with today (pilot.rollout.push.PUSHERS)
 SECRET_KEYS = {"password", "secret", "passphrase", "private_key", "token"}
 DEFAULT_CREDENTIALS = Path("~/.config/pilot/credentials.yml")
 

@@ -67,6 +67,10 @@ class PushContext:
     workdir: Callable[[], Path]  # the run's work directory (ansible-runner's), made when first asked
     workers: int = 20
     on_device: OnDevice | None = None
+    # Seconds a device with a revert timer (IOS-XE, EOS, Junos) keeps an unconfirmed commit: longer than
+    # the waves, the convergence wait and the verification of a run, so that only a pilot that died or
+    # lost the device lets it revert.
+    revert_in: int = 900
 
 
 def confirmed(devices: Sequence[str]) -> dict[str, Outcome]:
@@ -283,7 +287,16 @@ class AnsiblePusher:
 PUSHERS: dict[str, Callable[[PushContext], Pusher]] = {
     "napalm": lambda c: NapalmPusher(c.inventory, c.hosts, c.workers, c.on_device),
     "ansible": lambda c: AnsiblePusher(c.hosts, str(c.run), c.workdir(), c.workers, c.on_device),
+    "cli": lambda c: _cli_pusher(c),
 }
+
+
+def _cli_pusher(context: PushContext) -> Pusher:
+    """The CLI platforms' pusher (pilot.platforms.transport imports this module: imported when needed)."""
+    from pilot.platforms.transport import CliPusher, SessionOptions
+
+    options = SessionOptions(revert_in=context.revert_in, comment=f"pilot run={context.run}")
+    return CliPusher(context.hosts, context.workers, context.on_device, options=options)
 
 
 def make_pusher(transport: str, context: PushContext) -> Pusher:

@@ -27,7 +27,7 @@ class Naming(Protocol):
     @property
     def loopback(self) -> str: ...
 
-    def ifname(self, topology_name: str) -> str: ...
+    def ifname(self, topology_name: str, kind: str | None = None) -> str: ...
 
 
 class SameNames:
@@ -35,7 +35,7 @@ class SameNames:
 
     loopback = "lo"
 
-    def ifname(self, topology_name: str) -> str:
+    def ifname(self, topology_name: str, kind: str | None = None) -> str:
         return topology_name
 
 
@@ -47,9 +47,11 @@ class Context:
     can: Capability
     names: Callable[[str], Naming] = lambda platform: SameNames()  # platform -> its interface naming
 
-    def ifname(self, platform: str, topology_name: str) -> str:
-        """A device's name for the topology's interface (GigabitEthernet2 for eth2 on IOS-XE)."""
-        return self.names(platform).ifname(topology_name)
+    def port(self, node: str, topology_name: str) -> str:
+        """The node's own name for the topology's interface, as its platform names it on its kind
+        (eth1: GigabitEthernet2 on a c8000v, GigabitEthernet1/0/1 on a Cat9kv, Ethernet0/1 on IOL)."""
+        found = self.intent.topology.node(node)
+        return self.names(found.platform).ifname(topology_name, found.kind)
 
     def loopback(self, platform: str) -> str:
         return self.names(platform).loopback

@@ -39,8 +39,8 @@ def switch(ctx: Context, name: str) -> Device:
     vlans, host_ports = [], []
     for seg in sorted(segments, key=lambda s: s.vlan):
         # Ports as the switch's platform names them (eth2 -> GigabitEthernet1/0/2 on a vendor switch).
-        ports = [ctx.ifname(node.platform, seg.uplink_port)] if seg.uplink_port else []
-        hosts = [ctx.ifname(node.platform, a.switch_port) for a in seg.hosts if a.switch_port]
+        ports = [ctx.port(name, seg.uplink_port)] if seg.uplink_port else []
+        hosts = [ctx.port(name, a.switch_port) for a in seg.hosts if a.switch_port]
         ports += hosts
         host_ports += hosts
         vlans.append(Vlan(seg.vlan, seg.name, tuple(p for p in ports if p), seg.titles))

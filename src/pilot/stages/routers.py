@@ -32,7 +32,7 @@ def _natural(name: str) -> tuple[str, int]:
 
 def _far(ctx: Context, node: str, interface: str) -> str:
     """The far end's interface as its own platform names it."""
-    return ctx.ifname(ctx.intent.topology.node(node).platform, interface)
+    return ctx.port(node, interface)
 
 
 def province_router(ctx: Context, name: str) -> Device:
@@ -65,7 +65,7 @@ def province_router(ctx: Context, name: str) -> Device:
         own, addr, far, _ = plan.links[key].end(name)
         interfaces.append(
             Interface(
-                ctx.ifname(plat, own.interface),
+                ctx.port(name, own.interface),
                 f"link to {far.node} {_far(ctx, far.node, far.interface)}",
                 ipv4=(addr.ipv4,) if addr.ipv4 else (),
                 ipv6=(addr.ipv6,) if stage.ipv6 and addr.ipv6 else (),
@@ -82,7 +82,7 @@ def province_router(ctx: Context, name: str) -> Device:
             _, addr, _, far_addr = link.end(name)
             interfaces.append(
                 Interface(
-                    ctx.ifname(plat, own.interface),
+                    ctx.port(name, own.interface),
                     f"uplink to {op.name} ({far.node} {_far(ctx, far.node, far.interface)})",
                     ipv4=(addr.ipv4,) if addr.ipv4 else (),
                     ipv6=(addr.ipv6,) if stage.ipv6 and addr.ipv6 else (),
@@ -168,7 +168,7 @@ def _segment_interface(ctx: Context, seg: Segment, platform: str, area: str) -> 
     gateway6: tuple[IPv6Interface, ...] = (sp.gateway6,) if stage.ipv6 else ()
     described = f"{seg.purpose.value} VLAN {seg.vlan} ({seg.key})"
     return Interface(
-        ctx.ifname(platform, seg.gateway.interface),
+        ctx.port(seg.gateway.node, seg.gateway.interface),
         f"{described}: {seg.titles}" if seg.titles else described,
         ipv4=gateway4,
         ipv6=gateway6,
@@ -185,13 +185,12 @@ def _relays(ctx: Context, name: str) -> tuple[DhcpRelay, ...]:
         return ()
     server = ctx.host_addr(intent.services.dhcp)
     mine = [s for s in intent.segments_of(name) if s.key != dhcp_segment.key]
-    plat = intent.topology.node(name).platform
-    upstream = ctx.ifname(plat, ctx.upstream(name, dhcp_segment.gateway.node) or dhcp_segment.gateway.interface)
+    upstream = ctx.port(name, ctx.upstream(name, dhcp_segment.gateway.node) or dhcp_segment.gateway.interface)
     relays = []
-    down4 = tuple(ctx.ifname(plat, s.gateway.interface) for s in mine if ctx.dhcp4(s))
+    down4 = tuple(ctx.port(name, s.gateway.interface) for s in mine if ctx.dhcp4(s))
     if down4 and server.ipv4:
         relays.append(DhcpRelay(4, server.ipv4.ip, down4, upstream))
-    down6 = tuple(ctx.ifname(plat, s.gateway.interface) for s in mine if ctx.dhcp6(s))
+    down6 = tuple(ctx.port(name, s.gateway.interface) for s in mine if ctx.dhcp6(s))
     if down6 and server.ipv6 and ctx.stage.ipv6:
         relays.append(DhcpRelay(6, server.ipv6.ip, down6, upstream))
     return tuple(relays)
@@ -208,7 +207,7 @@ def operator_router(ctx: Context, op: Operator) -> Device:
             ctx.loopback(plat), "loopback", ipv4=(lo.ipv4,) if lo.ipv4 else (), ipv6=(lo.ipv6,) if lo.ipv6 else ()
         ),
         Interface(
-            ctx.ifname(plat, op.exchange_port),
+            ctx.port(op.node, op.exchange_port),
             f"the Internet exchange ({intent.internet.exchange})",
             ipv4=(exchange.ipv4,) if exchange.ipv4 else (),
             ipv6=(exchange.ipv6,) if exchange.ipv6 else (),
@@ -220,7 +219,7 @@ def operator_router(ctx: Context, op: Operator) -> Device:
         _, addr, _, far = link.end(op.node)
         interfaces.append(
             Interface(
-                ctx.ifname(plat, own.interface),
+                ctx.port(op.node, own.interface),
                 f"customer {intent.province.display} ({province_end.node} {_far(ctx, province_end.node, province_end.interface)})",
                 ipv4=(addr.ipv4,) if addr.ipv4 else (),
                 ipv6=(addr.ipv6,) if addr.ipv6 else (),

@@ -8,10 +8,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pilot.agent.kernel import expected_state
+from pilot.agent.laststate import last_applied
 from pilot.platforms import Validator
 
 if TYPE_CHECKING:
     from pilot.stages.model import Device
+    from pilot.transport.ssh import Target
     from pilot.verify.model import Shell
 
 VALIDATORS = {
@@ -40,6 +42,9 @@ class FrrPlatform:
 
     def template_dir(self, templates: Path) -> Path:
         return templates / self.name
+
+    def last_applied(self, target: Target) -> str:
+        return last_applied(target)  # the device agent's record of its last transaction
 
     def expected_state(self, device: Device) -> dict[str, Any] | None:
         return expected_state(device)  # the device agent checks the kernel against it (linux_kernel)

@@ -9,10 +9,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pilot.agent.kernel import expected_state
+from pilot.agent.laststate import last_applied
 from pilot.platforms import Validator
 
 if TYPE_CHECKING:
     from pilot.stages.model import Device
+    from pilot.transport.ssh import Target
     from pilot.verify.model import Shell
 
 # Every one of these looks at the machine as well as the file (Kea wants its interfaces to exist, nginx
@@ -52,6 +54,9 @@ class LinuxPlatform:
 
     def restored_differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
         return []  # a Linux host is its files and services: the device agent compares those
+
+    def last_applied(self, target: Target) -> str:
+        return last_applied(target)  # the device agent's record of its last transaction
 
     def expected_state(self, device: Device) -> dict[str, Any] | None:
         return expected_state(device)  # the device agent checks the kernel against it (linux_kernel)
