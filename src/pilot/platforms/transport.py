@@ -174,14 +174,14 @@ class CliPusher:
                 return {"backup": backup, "diff": {"files": {}}}
             return {"backup": backup, "diff": self._diff(name, running, intended)}
 
-        return self._each("inspect", bundles, lambda name: one(name, bundles[name]))
+        return self._each("inspect", bundles, lambda name: one(name, configuration(bundles[name])))
 
     def diff(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
         def one(name: str, intended: str) -> Any:
             files = self._diff(name, self._session(name).running(), intended)["files"]
             return "".join(text.rstrip("\n") + "\n" for text in files.values())
 
-        return self._each("diff", bundles, lambda name: one(name, bundles[name]))
+        return self._each("diff", bundles, lambda name: one(name, configuration(bundles[name])))
 
     def apply(self, bundles: Mapping[str, str]) -> dict[str, Outcome]:
         def one(name: str, intended: str) -> Any:
@@ -193,7 +193,7 @@ class CliPusher:
                 session.push(intended, changes)
             return {"state": "pushed" if changes.strip() else "unchanged"}
 
-        return self._each("push", bundles, lambda name: one(name, bundles[name]))
+        return self._each("push", bundles, lambda name: one(name, configuration(bundles[name])))
 
     def confirm(self, devices: Sequence[str]) -> dict[str, Outcome]:
         """Make each device's last push permanent: called by the engine only after verification passed."""
@@ -288,6 +288,25 @@ class CliPusher:
             for name, o in outcomes.items():
                 self.on_device(name, f"{what} {'ok' if o.ok else 'FAILED'}")
         return outcomes
+
+
+def configuration(bundle: str) -> str:
+    """The configuration a bundle carries: the rollout's bundles are JSON (pilot.rollout.bundle: the
+    rendered files of the device), and a CLI device's is its `running-config` file; a backup to compare
+    against (the check after a restore) is passed on as it is, and so is plain configuration text."""
+    if _is_check(bundle) or not bundle.lstrip().startswith("{"):
+        return bundle
+    try:
+        data = json.loads(bundle)
+    except ValueError:
+        return bundle
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        return bundle
+    found = [f.get("text", "") for f in files if isinstance(f, dict) and f.get("path") == RUNNING]
+    if len(found) != 1:
+        raise PushRefused(f"the bundle has no {RUNNING} file (templates/<platform>/platform.yml: path {RUNNING})")
+    return str(found[0])
 
 
 def _is_check(bundle: str) -> bool:
