@@ -121,6 +121,16 @@ def test_a_stage_reaches_the_cli_router_is_confirmed_and_a_failed_one_is_restore
     assert "username pilot privilege 15" in device.running, "the management configuration stays"
     assert device.pending is None and device.reverted == 0, "confirmed after the verification passed"
 
+    # Changed by hand: pilot status's drift check (a diff against the recorded stage) shows it on the router.
+    everyone = dict.fromkeys(inv.hosts, "dual-stack")
+    clean = Rollout(inv, Options(yes=True, validate=False)).drift(everyone)["soyte-rtr"]
+    assert clean.ok and clean.data == "", clean
+    device.running = device.running.replace(" ipv6 nd ra interval 10\n", " ipv6 nd ra interval 200\n", 1)
+    drifted = Rollout(inv, Options(yes=True, validate=False)).drift(everyone)["soyte-rtr"]
+    assert drifted.ok and "ipv6 nd ra interval 10" in drifted.data, drifted
+    assert "ipv6 nd ra interval 200" not in drifted.data  # one replacement line, not a `no` and the line
+    device.running = device.running.replace(" ipv6 nd ra interval 200\n", " ipv6 nd ra interval 10\n", 1)
+
     before = device.running
     failed = Rollout(inv, Options(yes=True, validate=False, checker=checker(False))).apply(get_stage("ipv6-mostly"))
     assert failed.state == "rolled-back", failed.detail
