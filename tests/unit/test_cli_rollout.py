@@ -22,12 +22,10 @@ from pilot.stages import get_stage
 from pilot.verify import CheckResult
 from sim.iosxe import IosxeDevice
 from sim.server import SimServer
-from testroot import ROOT
+from vendorkit import EXAMPLE, GOLDEN
 
 pytestmark = pytest.mark.slow
 
-EXAMPLE = ROOT / "inventory" / "examples" / "mixed-vendor"
-GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
 # What pilot does not manage on the router: it must survive every push and restore.
 MANAGEMENT = """username pilot privilege 15 secret 9 $9$sim.xe.hash$not-a-real-one
 !

@@ -26,7 +26,7 @@ from sim.iosxe import IosxeDevice
 from sim.junos import JunosDevice
 from sim.server import SimDevice, SimServer
 from sim.vrp import VrpDevice
-from testroot import ROOT
+from vendorkit import GOLDEN
 
 pytestmark = pytest.mark.slow
 
@@ -458,7 +458,6 @@ def test_a_confirmed_push_stays(quick_rig: Rig) -> None:
     assert rig.pusher.confirm(["dev1"])["dev1"].data == {"state": "nothing pending"}
 
 
-GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
 NODES = {"iosxe": "soyte-rtr", "vrp": "soyte-sw", "eos": "dist", "junos": "core"}
 
 

@@ -9,8 +9,6 @@ Regenerate after an intended change: PILOT_UPDATE_GOLDEN=1 pytest tests/unit/tes
 
 from __future__ import annotations
 
-import difflib
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,51 +18,24 @@ import pytest
 import yaml
 from hier_config import HConfig
 
+import vendorkit
 from pilot.errors import PilotError
 from pilot.inputs import load_inputs
 from pilot.platforms import PlatformPlugin
 from pilot.platforms.eos import PLATFORM, plugin
 from pilot.platforms.eos.check import check, recorded_stage
-from pilot.render import RenderResult, render_stage, write_output
-from pilot.stages import stage_names
+from pilot.render import RenderResult, render_stage
 from pilot.stages.catalog import get_stage
 from testroot import ROOT
+from vendorkit import EXAMPLE, STAGES, TEMPLATES, assert_golden, configs, relabelled
 
-EXAMPLE = ROOT / "inventory" / "examples" / "mixed-vendor"
-GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
 EOS_NODES = ["dist"]  # the example's nodes of platform eos
 RELABELLED = ("core", "dist", "soyte-rtr", "soyte-sw")  # every vendor node, made EOS for the role tests
-STAGES = stage_names()
-
-# The other vendors' platforms, as far as EOS renders need them: their naming (descriptions name the far
-# end's interface). Used only where the repository has no templates of its own for them yet.
-_STUB_NAMING = {
-    "junos": ("lo0.0", "ge-0/0/{n_minus_1}"),
-    "iosxe": ("Loopback0", "GigabitEthernet{n_plus_1}"),
-    "vrp": ("LoopBack0", "Ethernet1/0/{n_minus_1}"),
-}
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's templates, plus a stub platform.yml (naming only) for a vendor that has none yet."""
-    directory = tmp_path_factory.mktemp("eos") / "templates"
-    shutil.copytree(ROOT / "templates", directory)
-    for name, (loopback, interface) in _STUB_NAMING.items():
-        folder = directory / name
-        if folder.exists():
-            continue
-        folder.mkdir()
-        (folder / "stub.j2").write_text("stub\n")
-        descriptor = {
-            "platform": name,
-            "description": "stub for the EOS tests",
-            "naming": {"loopback": loopback, "interface": interface},
-            "capabilities": {c: True for c in ("ospfv3", "router_advertisements", "rdnss_dnssl", "dhcp_relay")},
-            "artifacts": [{"name": "stub", "template": "stub.j2", "path": "stub"}],
-        }
-        (folder / "platform.yml").write_text(yaml.safe_dump(descriptor))
-    return directory
+def templates() -> Path:
+    return TEMPLATES
 
 
 @pytest.fixture(scope="module")
@@ -74,23 +45,13 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def relabelled_topology(directory: Path) -> Path:
     """A copy of the example's topology where every vendor node runs EOS (routers and the access switch)."""
-    data = yaml.safe_load((EXAMPLE / "containerlab.yml").read_text())
-    for node in RELABELLED:
-        data["topology"]["nodes"][node].setdefault("labels", {})["pilot.platform"] = "eos"
-    path = directory / "containerlab.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return path
+    return relabelled(directory, "eos", RELABELLED)
 
 
 def render(
     templates: Path, stage: str, topology: Path = EXAMPLE / "containerlab.yml", intent: Path = EXAMPLE / "intent.yml"
 ) -> RenderResult:
-    inputs = load_inputs(topology, intent, EXAMPLE / "addresses.yml")
-    return render_stage(inputs, get_stage(stage), limit="platform:eos", templates=templates, check=False)
-
-
-def configs(result: RenderResult) -> dict[str, str]:
-    return {d.device.name: next(f.text for f in d.files if f.artifact == "config") for d in result.devices}
+    return vendorkit.render("eos", stage, topology, intent, templates)
 
 
 Renders = dict[str, dict[str, str]]  # stage -> node -> config
@@ -117,28 +78,11 @@ def all_configs(*renders: Renders) -> Iterator[tuple[str, str, str]]:
 # -- goldens -----------------------------------------------------------------------------------------
 
 
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize("stage", STAGES)
 def test_example_eos_nodes_match_golden_files(templates: Path, stage: str, tmp_path: Path) -> None:
     result = render(templates, stage)
     assert sorted(d.device.name for d in result.devices) == EOS_NODES
-    write_output(result, tmp_path)
-    for node in EOS_NODES:
-        expected_dir = GOLDEN / stage / node
-        if os.environ.get("PILOT_UPDATE_GOLDEN"):
-            shutil.rmtree(expected_dir, ignore_errors=True)
-            shutil.copytree(tmp_path / node, expected_dir)
-        got, expected = tree(tmp_path / node), tree(expected_dir)
-        assert sorted(got) == sorted(expected), f"{node}: files rendered differ from the golden set"
-        diffs: list[str] = []
-        for name in sorted(got):
-            diffs += difflib.unified_diff(
-                expected[name].splitlines(), got[name].splitlines(), f"golden/{stage}/{node}/{name}", name, lineterm=""
-            )
-        assert not diffs, "\n".join(diffs)
+    assert_golden(result, stage, EOS_NODES, tmp_path)
 
 
 # -- what the configurations hold ------------------------------------------------------------------

@@ -21,13 +21,7 @@ from pilot.render import render_stage, write_output
 from pilot.stages import stage_names
 from pilot.stages.catalog import get_stage
 from testroot import ROOT
-
-EXAMPLE = ROOT / "inventory" / "examples" / "mixed-vendor"
-GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+from vendorkit import EXAMPLE, GOLDEN, tree
 
 
 @pytest.mark.parametrize("stage", stage_names())

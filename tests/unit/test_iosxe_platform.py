@@ -8,9 +8,7 @@ an intended change: PILOT_UPDATE_GOLDEN=1 pytest tests/unit/test_iosxe_platform.
 
 from __future__ import annotations
 
-import difflib
 import itertools
-import os
 import shutil
 from functools import cache
 from pathlib import Path
@@ -20,73 +18,35 @@ import yaml
 from hier_config import HConfig, MatchRule, WorkflowRemediation
 from hier_config.child import HConfigChild
 
+import vendorkit
 from pilot.errors import PilotError
-from pilot.inputs import load_inputs
 from pilot.platforms.iosxe import PLATFORM, plugin
 from pilot.platforms.iosxe.check import check, recorded_stage
-from pilot.render import RenderResult, render_stage, write_output
-from pilot.stages import stage_names
-from pilot.stages.catalog import get_stage
+from pilot.render import RenderResult
 from testroot import ROOT
+from vendorkit import EXAMPLE, STAGES, TEMPLATES, assert_golden, configs, relabelled
 
-EXAMPLE = ROOT / "inventory" / "examples" / "mixed-vendor"
-GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
-STAGES = stage_names()  # ipv4, dual-stack, ipv6-mostly, ipv6-only: each one adds to the one before
 IOSXE_NODES = ["soyte-rtr"]  # the example's IOS-XE nodes
 EVERY_ROLE = {"core": "router", "dist": "router", "soyte-rtr": "router", "soyte-sw": "switch"}
 
-# The other vendors' folders come from their own branches (issue 9). Until they are merged, a stand-in
-# with the naming the issue gives them renders their devices (so that soyte-rtr's description of its far
-# end, `dist Ethernet3`, is what it will be); nothing of theirs is compared here.
-STAND_INS = {
-    "junos": ("lo0.0", "ge-0/0/{n_minus_1}"),
-    "eos": ("Loopback0", "Ethernet{n}"),
-    "vrp": ("LoopBack0", "Ethernet1/0/{n_minus_1}"),
-}
 ALL_FEATURES = ("ospfv3", "router_advertisements", "rdnss_dnssl", "pref64", "dhcp_relay", "ra_guard", "dhcpv6_guard")
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("templates")
-    shutil.copytree(ROOT / "templates", out, dirs_exist_ok=True)
-    for name, (loopback, interface) in STAND_INS.items():
-        if (out / name / "platform.yml").exists():
-            continue
-        (out / name).mkdir()
-        (out / name / "empty.j2").write_text("")
-        descriptor = {
-            "platform": name,
-            "description": "stand-in until the vendor's templates are merged",
-            "naming": {"loopback": loopback, "interface": interface},
-            "capabilities": dict.fromkeys(ALL_FEATURES, True),
-            "artifacts": [{"name": "config", "template": "empty.j2", "path": "running-config"}],
-        }
-        (out / name / "platform.yml").write_text(yaml.safe_dump(descriptor))
-    return out
+def templates() -> Path:
+    return TEMPLATES
 
 
 def render(templates: Path, stage: str, topology: Path | None = None, intent: Path | None = None) -> RenderResult:
-    inputs = load_inputs(
-        topology or EXAMPLE / "containerlab.yml", intent or EXAMPLE / "intent.yml", EXAMPLE / "addresses.yml"
+    return vendorkit.render(
+        "iosxe", stage, topology or EXAMPLE / "containerlab.yml", intent or EXAMPLE / "intent.yml", templates
     )
-    return render_stage(inputs, get_stage(stage), limit="platform:iosxe", templates=templates, check=False)
-
-
-def configs(result: RenderResult) -> dict[str, str]:
-    return {d.device.name: next(f.text for f in d.files if f.artifact == "config") for d in result.devices}
 
 
 def every_role_topology(directory: Path) -> Path:
     """The example's topology with IOS-XE as the core and distribution routers, the agency router and
     the access switch."""
-    topo = yaml.safe_load((EXAMPLE / "containerlab.yml").read_text())
-    for name in EVERY_ROLE:
-        node = topo["topology"]["nodes"][name]
-        node["labels"] = {**node.get("labels", {}), "pilot.platform": "iosxe"}
-    path = directory / "containerlab.yml"
-    path.write_text(yaml.safe_dump(topo, allow_unicode=True))
-    return path
+    return relabelled(directory, "iosxe", EVERY_ROLE)
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +56,6 @@ def every_role(templates: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     return {stage: configs(render(templates, stage, topology)) for stage in STAGES}
 
 
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 # -- golden files ----------------------------------------------------------------------------------
 
 
@@ -107,26 +63,7 @@ def tree(root: Path) -> dict[str, str]:
 def test_example_iosxe_nodes_match_golden_files(stage: str, templates: Path, tmp_path: Path) -> None:
     result = render(templates, stage)
     assert sorted(d.device.name for d in result.devices) == IOSXE_NODES
-    write_output(result, tmp_path)
-    expected_dir = GOLDEN / stage
-    if os.environ.get("PILOT_UPDATE_GOLDEN"):
-        for node in IOSXE_NODES:
-            shutil.rmtree(expected_dir / node, ignore_errors=True)
-            shutil.copytree(tmp_path / node, expected_dir / node)
-    for node in IOSXE_NODES:
-        got, expected = tree(tmp_path / node), tree(expected_dir / node)
-        assert sorted(got) == sorted(expected), f"{node}: files rendered differ from the golden set"
-        diffs: list[str] = []
-        for name in sorted(got):
-            if got[name] != expected[name]:
-                diffs += difflib.unified_diff(
-                    expected[name].splitlines(),
-                    got[name].splitlines(),
-                    f"golden/{name}",
-                    f"rendered/{name}",
-                    lineterm="",
-                )
-        assert not diffs, "\n".join(diffs)
+    assert_golden(result, stage, IOSXE_NODES, tmp_path)
 
 
 # -- every role, every stage -------------------------------------------------------------------------

@@ -7,8 +7,6 @@ Regenerate the goldens after an intended change: PILOT_UPDATE_GOLDEN=1 pytest te
 
 from __future__ import annotations
 
-import difflib
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,51 +18,20 @@ from pilot.errors import PilotError
 from pilot.inputs import Inputs, load_inputs
 from pilot.platforms import PlatformPlugin
 from pilot.platforms.junos import PLATFORM, check, plugin, recorded_stage, whole_deletes, without_comments, words
-from pilot.render import render_stage, write_output
+from pilot.render import render_stage
 from pilot.stages import stage_names
 from pilot.stages.catalog import get_stage
 from testroot import ROOT
+from vendorkit import EXAMPLE, TEMPLATES, assert_golden, relabelled
 
-EXAMPLE = ROOT / "inventory" / "examples" / "mixed-vendor"
-GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
 STAGES = list(stage_names())
-ROLES = {"core": "junos", "dist": "junos", "soyte-rtr": "junos", "soyte-sw": "junos"}
+ROLES = ("core", "dist", "soyte-rtr", "soyte-sw")  # relabelled Junos: routers and the access switch
 LIMIT = "platform:junos"
-
-# The example names the other vendors' platforms, whose templates are other people's work and may not be
-# in this tree yet: where one is missing, a stand-in gives its naming only (the far ends of core's links
-# are described with it), so that the Junos nodes render all the same.
-STAND_INS = {
-    "eos": ("Ethernet{n}", "Loopback0"),
-    "iosxe": ("GigabitEthernet{n_plus_1}", "Loopback0"),
-    "vrp": ("Ethernet1/0/{n_minus_1}", "LoopBack0"),
-}
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("junos") / "templates"
-    shutil.copytree(ROOT / "templates", root)
-    for name, (interface, loopback) in STAND_INS.items():
-        if (root / name / "platform.yml").exists():
-            continue
-        (root / name).mkdir()
-        (root / name / "none.j2").write_text("")
-        (root / name / "platform.yml").write_text(
-            f"platform: {name}\ndescription: stand-in (naming only)\n"
-            f'naming: {{loopback: {loopback}, interface: "{interface}"}}\n'
-            "artifacts: [{name: none, template: none.j2, path: none}]\n"
-        )
-    return root
-
-
-def topology_with(tmp: Path, platforms: dict[str, str]) -> Path:
-    data = yaml.safe_load((EXAMPLE / "containerlab.yml").read_text())
-    for node, platform in platforms.items():
-        data["topology"]["nodes"][node].setdefault("labels", {})["pilot.platform"] = platform
-    path = tmp / "containerlab.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return path
+def templates() -> Path:
+    return TEMPLATES
 
 
 def render(inputs: Inputs, stage: str, templates: Path) -> dict[str, str]:
@@ -79,7 +46,7 @@ def example() -> Inputs:
 
 @pytest.fixture(scope="module")
 def every_role(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
-    topology = topology_with(tmp_path_factory.mktemp("roles"), ROLES)
+    topology = relabelled(tmp_path_factory.mktemp("roles"), "junos", ROLES)
     return load_inputs(topology, EXAMPLE / "intent.yml", EXAMPLE / "addresses.yml")
 
 
@@ -97,30 +64,11 @@ def rendered(example: Inputs, every_role: Inputs, templates: Path) -> dict[tuple
 # -- golden files --------------------------------------------------------------------------------------
 
 
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_example_renders_as_its_golden_files(example: Inputs, templates: Path, stage: str, tmp_path: Path) -> None:
     result = render_stage(example, get_stage(stage), limit=LIMIT, templates=templates, check=False)
     assert [d.device.name for d in result.devices] == ["core"]
-    write_output(result, tmp_path)
-    expected_dir = GOLDEN / stage
-    if os.environ.get("PILOT_UPDATE_GOLDEN"):
-        for node in tree(tmp_path):
-            (expected_dir / node).parent.mkdir(parents=True, exist_ok=True)
-            (expected_dir / node).write_text((tmp_path / node).read_text())
-    got = tree(tmp_path)
-    expected = {name: (expected_dir / name).read_text() for name in got if (expected_dir / name).exists()}
-    assert sorted(expected) == sorted(got), "files rendered differ from the golden set"
-    diffs = []
-    for name in sorted(got):
-        if got[name] != expected[name]:
-            diffs += difflib.unified_diff(
-                expected[name].splitlines(), got[name].splitlines(), f"golden/{name}", f"rendered/{name}", lineterm=""
-            )
-    assert not diffs, "\n".join(diffs)
+    assert_golden(result, stage, ["core"], tmp_path)
 
 
 def test_every_role_renders_every_stage(rendered: dict[tuple[str, str, str], str]) -> None:
@@ -306,7 +254,7 @@ def _hostile_intent(tmp: Path) -> Path:
 
 def test_human_text_stays_one_quoted_line(templates: Path, tmp_path: Path) -> None:
     intent = _hostile_intent(tmp_path)
-    for topology in (EXAMPLE / "containerlab.yml", topology_with(tmp_path, ROLES)):
+    for topology in (EXAMPLE / "containerlab.yml", relabelled(tmp_path, "junos", ROLES)):
         inputs = load_inputs(topology, intent, EXAMPLE / "addresses.yml")
         for stage in STAGES:
             for node, text in render(inputs, stage, templates).items():

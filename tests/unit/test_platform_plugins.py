@@ -82,7 +82,7 @@ def test_pilot_platforms_lists_every_plugin_with_its_table(tmp_path: Path) -> No
 
 def test_the_readme_table_is_the_one_pilot_prints() -> None:
     """README.md's table of platforms x features is `pilot platforms --markdown`, not a copy that drifts."""
-    from pilot.render.platforms import capability_table, markdown_table
+    from pilot.render.capabilities import capability_table, markdown_table
 
     assert markdown_table(capability_table(ROOT / "templates")) in (ROOT / "README.md").read_text()
 

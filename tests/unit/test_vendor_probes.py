@@ -449,7 +449,7 @@ def test_frr_probes_read_vtysh_json() -> None:
 
 def test_routing_probes_found_through_the_platform_registry() -> None:
     assert isinstance(routing_probes("frr"), frr.FrrProbes)
-    # CliPlatform instances (pilot.platforms.cli) registered from their own packages: the package's probes
+    # CliPlatform instances (pilot.platforms.cli): the module their `probes=` names
     assert isinstance(routing_probes("iosxe"), iosxe.IosxeProbes)
     assert isinstance(routing_probes("eos"), eos.EosProbes)
     assert isinstance(routing_probes("junos"), junos.JunosProbes)

@@ -15,8 +15,6 @@ Regenerate after an intended change: PILOT_UPDATE_GOLDEN=1 pytest tests/unit/tes
 
 from __future__ import annotations
 
-import difflib
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from itertools import pairwise
@@ -26,28 +24,22 @@ import pytest
 import yaml
 from hier_config import HConfig, HConfigChild, Platform
 
+import vendorkit
 from pilot.errors import PilotError
 from pilot.inputs import load_inputs
 from pilot.platforms import PlatformPlugin
 from pilot.platforms.vrp import PLATFORM, VrpPlatform, canonical_ipv6, plugin
 from pilot.platforms.vrp.check import check, recorded_stage
-from pilot.render import RenderResult, render_stage, write_output
+from pilot.render import RenderResult, render_stage
 from pilot.render.engine import render_device
 from pilot.render.platforms import load_platform
-from pilot.stages import stage_names
 from pilot.stages.catalog import get_stage
 from pilot.stages.model import Device, Switch, Vlan
 from testroot import ROOT
+from vendorkit import EXAMPLE, GOLDEN, STAGES, TEMPLATES, assert_golden, configs
 
-EXAMPLE = ROOT / "inventory" / "examples" / "mixed-vendor"
-GOLDEN = ROOT / "tests" / "golden" / "mixed-vendor"
-STAGES = stage_names()
 VRP_NODES = ["soyte-sw"]  # the example's VRP nodes
 ROUTERS = ["core", "dist", "soyte-rtr", "isp1"]  # relabelled VRP for the every-role renders (isp1: an operator)
-# The example's other vendors, as their branches of issue 9 name interfaces: where their folder is not in
-# templates/ yet, the tests give them a descriptor with this naming and nothing to render. A VRP node's
-# files do not depend on them (the switch's ports are its own; the every-role copy has no other vendor).
-OTHERS = {"iosxe": ("GigabitEthernet{n_plus_1}", "Loopback0"), "junos": ("ge-0/0/{n_minus_1}", "lo0.0"), "eos": ("Ethernet{n}", "Loopback0")}  # fmt: skip
 
 Lineage = tuple[str, ...]
 
@@ -56,41 +48,18 @@ Lineage = tuple[str, ...]
 
 
 @pytest.fixture(scope="module")
-def tpl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The templates to render with: the repository's, plus a naming-only descriptor for each of the
-    example's other vendors whose folder is not there yet."""
-    missing = [name for name in OTHERS if not (ROOT / "templates" / name / "platform.yml").exists()]
-    if not missing:
-        return ROOT / "templates"
-    directory = tmp_path_factory.mktemp("templates") / "templates"
-    shutil.copytree(ROOT / "templates", directory)
-    for name in missing:
-        interface, loopback = OTHERS[name]
-        (directory / name).mkdir()
-        (directory / name / "platform.yml").write_text(
-            f"platform: {name}\ndescription: naming only (tests)\n"
-            f"naming: {{loopback: {loopback}, interface: '{interface}'}}\nartifacts: []\n"
-        )
-    return directory
+def tpl() -> Path:
+    """The templates to render with: the repository's."""
+    return TEMPLATES
 
 
 def relabelled(directory: Path, nodes: list[str] = ROUTERS) -> Path:
     """The example's topology with `nodes` as VRP devices (pilot.platform: vrp)."""
-    topology = yaml.safe_load((EXAMPLE / "containerlab.yml").read_text())
-    for node in nodes:
-        topology["topology"]["nodes"][node].setdefault("labels", {})["pilot.platform"] = "vrp"
-    path = directory / "containerlab.yml"
-    path.write_text(yaml.safe_dump(topology))
-    return path
+    return vendorkit.relabelled(directory, "vrp", nodes)
 
 
 def render(templates: Path, topology: Path, stage: str, intent: Path = EXAMPLE / "intent.yml") -> RenderResult:
-    inputs = load_inputs(topology, intent, EXAMPLE / "addresses.yml")
-    return render_stage(inputs, get_stage(stage), limit="platform:vrp", templates=templates, check=False)
-
-
-def configs(result: RenderResult) -> dict[str, str]:
-    return {d.device.name: next(f.text for f in d.files if f.artifact == "config") for d in result.devices}
+    return vendorkit.render("vrp", stage, topology, intent, templates)
 
 
 @pytest.fixture(scope="module")
@@ -108,28 +77,11 @@ def every_role(tmp_path_factory: pytest.TempPathFactory, tpl: Path) -> dict[tupl
 # -- golden files ---------------------------------------------------------------------------------
 
 
-def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_examples_vrp_nodes_match_their_golden_files(stage: str, tmp_path: Path, tpl: Path) -> None:
     result = render(tpl, EXAMPLE / "containerlab.yml", stage)
     assert sorted(d.device.name for d in result.devices) == VRP_NODES
-    write_output(result, tmp_path)
-    for node in VRP_NODES:
-        expected_dir = GOLDEN / stage / node
-        if os.environ.get("PILOT_UPDATE_GOLDEN"):
-            shutil.rmtree(expected_dir, ignore_errors=True)
-            shutil.copytree(tmp_path / node, expected_dir)
-        got, expected = tree(tmp_path / node), tree(expected_dir)
-        assert sorted(got) == sorted(expected), f"files rendered for {node} differ from the golden set"
-        diffs: list[str] = []
-        for name in sorted(got):
-            diffs += difflib.unified_diff(
-                expected[name].splitlines(), got[name].splitlines(), f"golden/{stage}/{node}/{name}", name, lineterm=""
-            )
-        assert not diffs, "\n".join(diffs)
+    assert_golden(result, stage, VRP_NODES, tmp_path)
 
 
 def test_the_access_switch_guards_its_host_ports_from_dual_stack_on(tpl: Path) -> None:

@@ -27,7 +27,8 @@ def platforms(
     over real SSH against simulated devices), golden (rendered files in the repository), round-trip
     (hier_config remediations), parsers (its probes on recorded device output).
     """
-    from pilot.render.platforms import FEATURE_COLUMNS, capability_table, cell, markdown_table, templates_dir
+    from pilot.render.capabilities import FEATURE_COLUMNS, capability_table, cell, markdown_table
+    from pilot.render.platforms import templates_dir
 
     rows = capability_table(templates_dir(templates))
     if as_json:

@@ -87,6 +87,11 @@ class PlatformPlugin(Protocol):
         """The folder of its platform.yml and templates, given the templates directory in use."""
         ...
 
+    def routing_probes(self) -> object:
+        """Its verification probes of OSPF and BGP (a pilot.platforms.probes.RoutingProbes); a platform
+        that routes nothing raises PilotError."""
+        ...
+
     def last_applied(self, target: Target) -> str:
         """What the device says it last applied ("ipv6-only (run 35)"), or why it cannot say
         ("unreachable (...)", "nothing applied by pilot"): `pilot status` compares it with the journal."""
@@ -151,8 +156,9 @@ def get_platform(name: str) -> PlatformPlugin:
     return _load(name, known[name])
 
 
-def all_platforms() -> list[PlatformPlugin]:
-    return [get_platform(name) for name in sorted(registered())]
+@cache
+def all_platforms() -> tuple[PlatformPlugin, ...]:
+    return tuple(get_platform(name) for name in sorted(registered()))
 
 
 def find_validator(name: str) -> Validator | None:

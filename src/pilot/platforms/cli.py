@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import import_module
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from hier_config import HConfig, MatchRule, Platform, WorkflowRemediation, get_h
 from hier_config.models import IdempotentCommandsRule
 from hier_config.platforms.driver_base import HConfigDriverBase
 
+from pilot.errors import PilotError
 from pilot.platforms import Validator
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ class CliPlatform:
     router_image: str | None = None
     check: Callable[[str], list[str]] = _no_problems  # problems of a rendered configuration, one per line
     recorded_stage: Callable[[str], str | None] = _no_stage  # the stage marker of a running configuration
+    probes: str | None = None  # the module whose PROBES are its routing probes, imported when a check asks
     transport: str = "cli"
     hooks: frozenset[str] = frozenset()  # the whole configuration is one transaction: nothing to run after
     daemon_suites: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
@@ -74,6 +77,11 @@ class CliPlatform:
 
     def fhs_drops(self, shell: Shell, node: str, guard: str) -> int | None:
         return None  # not read yet: the verification judges by what reached the hosts
+
+    def routing_probes(self) -> object:
+        if self.probes is None:
+            raise PilotError(f"platform '{self.name}' gives no routing probes", fix="give its CliPlatform probes=")
+        return import_module(self.probes).PROBES
 
     def last_applied(self, target: Target) -> str:
         """The stage marker of the device's running configuration (the loopback's description)."""

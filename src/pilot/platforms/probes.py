@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from importlib import import_module
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from pilot.errors import PilotError
@@ -91,25 +90,14 @@ class RoutingProbes(Protocol):
 
 
 def routing_probes(platform: str) -> RoutingProbes:
-    """The routing probes of a platform: the plugin's own `routing_probes()` when it has one, else the
-    `PROBES` of the `probes` module in the plugin's package (the module its entry point names:
-    pilot.platforms.eos:plugin -> pilot.platforms.eos.probes)."""
-    from pilot.platforms import get_platform, registered  # the registry imports plugins: only when asked
+    """The routing probes of a platform: its plugin's `routing_probes()`."""
+    from pilot.platforms import get_platform  # the registry imports plugins: only when asked
 
-    plugin = get_platform(platform)
-    package = registered()[platform].partition(":")[0]
-    factory = getattr(plugin, "routing_probes", None)
-    if callable(factory):
-        found: object = factory()
-    else:
-        try:
-            found = getattr(import_module(f"{package}.probes"), "PROBES", None)
-        except ModuleNotFoundError:
-            found = None
+    found = get_platform(platform).routing_probes()
     if not isinstance(found, RoutingProbes):
         raise PilotError(
             f"platform '{platform}' gives no routing probes",
-            fix=f"give the plugin a routing_probes() method, or a module {package}.probes with PROBES",
+            fix="make its plugin's routing_probes() return a pilot.platforms.probes.RoutingProbes",
         )
     return found
 

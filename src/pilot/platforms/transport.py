@@ -345,6 +345,34 @@ def netmiko_args(target: Target, options: SessionOptions) -> dict[str, Any]:
     return args
 
 
+def netmiko_connect(target: Target, options: SessionOptions, device_type: str) -> Any:
+    """A logged-in netmiko connection to the target, or pilot's one-line login error."""
+    from netmiko import ConnectHandler
+
+    try:
+        return ConnectHandler(
+            device_type=device_type,
+            host=target.host,
+            username=target.username,
+            password=target.password or "",
+            **netmiko_args(target, options),
+        )
+    except Exception as exc:
+        raise login_error(target, exc) from None
+
+
+def unmanaged_blocks(top: re.Pattern[str], management: re.Pattern[str]) -> Callable[[Sequence[str]], bool]:
+    """The test of a block pilot leaves as the device has it: its first line matches `top`, or it is an
+    interface with a line of the management VRF (`management`)."""
+
+    def unmanaged(block: Sequence[str]) -> bool:
+        return bool(top.match(block[0])) or (
+            block[0].startswith("interface ") and any(management.match(line) for line in block)
+        )
+
+    return unmanaged
+
+
 def login_error(target: Target, exc: BaseException) -> PilotError:
     """A failed login as pilot's one-line error (netmiko's own is a paragraph of advice)."""
     name = type(exc).__name__

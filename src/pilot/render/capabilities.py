@@ -6,9 +6,11 @@ the feature, the minimum OS version the table knows and the fix, unless the tabl
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from pilot.errors import PilotError
-from pilot.render.platforms import Platform
+from pilot.render.platforms import Platform, load_platform
 from pilot.stages.model import Device
 
 # capability -> what needs it, in words (for the error)
@@ -77,3 +79,64 @@ def check(devices: Sequence[Device], platform: Callable[[str], Platform]) -> lis
                 " or keep its sites at an earlier stage",
             )
     return notes
+
+
+# The routers' and switches' features, as `pilot platforms` shows them (option108 is the DHCP server's).
+FEATURE_COLUMNS = tuple(c for c in FEATURES if c != "option108")
+
+
+def capability_table(directory: Path) -> list[dict[str, Any]]:
+    """Every registered platform that has templates: what it can do, since when, how pilot tests it (for
+    `pilot platforms` and the README's table)."""
+    from pilot.platforms import all_platforms
+
+    rows = []
+    for plugin in all_platforms():
+        if not (plugin.template_dir(directory) / "platform.yml").exists():
+            continue
+        platform = load_platform(directory, plugin.name)
+        features = {}
+        for capability in FEATURE_COLUMNS:
+            detail = platform.detail(capability)
+            features[capability] = {
+                "supported": platform.can(capability),
+                "by": platform.provided_by(capability),
+                "since": detail.since,
+                "unconfirmed": detail.unconfirmed,
+                "fallback": detail.fallback,
+                "doc": detail.doc,
+            }
+        rows.append(
+            {
+                "platform": platform.name,
+                "description": platform.description,
+                "transport": plugin.transport,
+                "napalm_driver": plugin.napalm_driver,
+                "netmiko_type": plugin.netmiko_type,
+                "containerlab_kinds": list(plugin.containerlab_kinds),
+                "tested": list(platform.tested),
+                "features": features,
+            }
+        )
+    return rows
+
+
+def cell(platform: str, feature: dict[str, Any]) -> str:
+    if not feature["supported"]:
+        return "fallback: DNS64 (RFC 7050)" if feature["fallback"] else "no"
+    if feature["by"] != platform:
+        return f"yes ({feature['by']})"  # a daemon beside it (FRR: radvd sends PREF64)
+    text = "unconfirmed" if feature["unconfirmed"] else "yes"
+    if feature["since"]:
+        text += f" ({feature['since']})"
+    return text
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The platforms x features table, in Markdown (README.md holds a copy a test keeps equal)."""
+    head = ["platform", *FEATURE_COLUMNS, "tested"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        cells = [f"`{row['platform']}`", *(cell(row["platform"], row["features"][c]) for c in FEATURE_COLUMNS)]
+        lines.append("| " + " | ".join([*cells, ", ".join(row["tested"]) or "-"]) + " |")
+    return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -225,64 +225,3 @@ def load_platform(directory: Path, name: str) -> Platform:
         {k: v for k, v in d.capabilities.items() if isinstance(v, CapabilityDef)},
         tuple(d.tested),
     )
-
-
-FEATURE_COLUMNS = ("ospfv3", "router_advertisements", "rdnss_dnssl", "pref64", "dhcp_relay", "ra_guard", "dhcpv6_guard")
-TESTED = ("lab", "simulated", "golden", "round-trip", "parsers")
-
-
-def capability_table(directory: Path) -> list[dict[str, Any]]:
-    """Every registered platform that has templates: what it can do, since when, how pilot tests it (for
-    `pilot platforms` and the README's table)."""
-    from pilot.platforms import all_platforms
-
-    rows = []
-    for plugin in all_platforms():
-        if not (plugin.template_dir(directory) / "platform.yml").exists():
-            continue
-        platform = load_platform(directory, plugin.name)
-        features = {}
-        for capability in FEATURE_COLUMNS:
-            detail = platform.detail(capability)
-            features[capability] = {
-                "supported": platform.can(capability),
-                "by": platform.provided_by(capability),
-                "since": detail.since,
-                "unconfirmed": detail.unconfirmed,
-                "fallback": detail.fallback,
-                "doc": detail.doc,
-            }
-        rows.append(
-            {
-                "platform": platform.name,
-                "description": platform.description,
-                "transport": plugin.transport,
-                "napalm_driver": plugin.napalm_driver,
-                "netmiko_type": plugin.netmiko_type,
-                "containerlab_kinds": list(plugin.containerlab_kinds),
-                "tested": list(platform.tested),
-                "features": features,
-            }
-        )
-    return rows
-
-
-def cell(platform: str, feature: dict[str, Any]) -> str:
-    if not feature["supported"]:
-        return "fallback: DNS64 (RFC 7050)" if feature["fallback"] else "no"
-    if feature["by"] != platform:
-        return f"yes ({feature['by']})"  # a daemon beside it (FRR: radvd sends PREF64)
-    text = "unconfirmed" if feature["unconfirmed"] else "yes"
-    if feature["since"]:
-        text += f" ({feature['since']})"
-    return text
-
-
-def markdown_table(rows: list[dict[str, Any]]) -> str:
-    """The platforms x features table, in Markdown (README.md holds a copy a test keeps equal)."""
-    head = ["platform", *FEATURE_COLUMNS, "tested"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in rows:
-        cells = [f"`{row['platform']}`", *(cell(row["platform"], row["features"][c]) for c in FEATURE_COLUMNS)]
-        lines.append("| " + " | ".join([*cells, ", ".join(row["tested"]) or "-"]) + " |")
-    return "\n".join(lines) + "\n"

@@ -27,7 +27,6 @@ from pilot.errors import Location, PilotError
 from pilot.platforms import all_platforms
 from pilot.transport.ssh import Target
 
-PUSHED_WITH = ("napalm", "ansible", "cli")  # the transports a rollout pushes with today (pilot.rollout.push.PUSHERS)
 SECRET_KEYS = {"password", "secret", "passphrase", "private_key", "token"}
 DEFAULT_CREDENTIALS = Path("~/.config/pilot/credentials.yml")
 
@@ -203,11 +202,13 @@ def _host(host: Any, files: _Files, creds: Credentials) -> Host:
     """
     name = str(host.name)
     platform = host.platform
+    from pilot.rollout.push import PUSHERS  # the transports a rollout pushes with (push imports this module)
+
     plugins = {p.name: p for p in all_platforms()}
-    pushable = sorted(n for n, p in plugins.items() if p.transport in PUSHED_WITH)
+    pushable = sorted(n for n, p in plugins.items() if p.transport in PUSHERS)
     if platform is None:
         raise files.hosts.error((name,), f"host '{name}' has no platform", f"add platform: {' or '.join(pushable)}")
-    if platform not in plugins or plugins[platform].transport not in PUSHED_WITH:
+    if platform not in plugins or plugins[platform].transport not in PUSHERS:
         src, path = files.origin(host, "platform")
         raise src.error(
             path,
@@ -234,10 +235,10 @@ def _host(host: Any, files: _Files, creds: Credentials) -> Host:
     # The platform's transport, unless data.transport says otherwise (tests push every device through
     # NAPALM with the mock driver).
     transport = str(_data(host, "transport") or plugin.transport)
-    if transport not in PUSHED_WITH:
+    if transport not in PUSHERS:
         src, path = files.origin(host, "data")
         raise src.error(
-            path, f"host '{name}' has transport {transport!r}", f"use {' or '.join(PUSHED_WITH)} (data.transport)"
+            path, f"host '{name}' has transport {transport!r}", f"use {' or '.join(PUSHERS)} (data.transport)"
         )
     return Host(name, str(platform), transport, creds.apply(target), str(_data(host, "role") or ""), str(driver))
 

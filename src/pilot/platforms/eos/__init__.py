@@ -60,6 +60,7 @@ PLATFORM = CliPlatform(
     idempotent=IDEMPOTENT,
     napalm_driver="eos",
     netmiko_type="arista_eos",
+    probes="pilot.platforms.eos.probes",
     containerlab_kinds=("arista_ceos", "arista_veos"),
     check=check,
     recorded_stage=recorded_stage,

@@ -19,10 +19,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
 from typing import Any
 
-from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args, split_blocks
+from pilot.platforms.transport import (
+    PushRefused,
+    SessionOptions,
+    netmiko_connect,
+    split_blocks,
+    unmanaged_blocks,
+)
 from pilot.transport.ssh import Target
 
 ERROR = re.compile(r"^% .*$", re.M)
@@ -36,10 +41,7 @@ UNMANAGED = re.compile(
 MANAGEMENT = re.compile(r"^\s*vrf (forwarding )?(MGMT|mgmt|management)$")
 
 
-def _unmanaged(block: Sequence[str]) -> bool:
-    return bool(UNMANAGED.match(block[0])) or (
-        block[0].startswith("interface ") and any(MANAGEMENT.match(line) for line in block)
-    )
+_unmanaged = unmanaged_blocks(UNMANAGED, MANAGEMENT)
 
 
 def comparable(config: str) -> str:
@@ -51,20 +53,9 @@ def comparable(config: str) -> str:
 
 class EosSession:
     def __init__(self, target: Target, options: SessionOptions) -> None:
-        from netmiko import ConnectHandler
-
         self.options = options
         self.pending: str | None = None  # the session committed with a timer, not confirmed yet
-        try:
-            self.conn: Any = ConnectHandler(
-                device_type="arista_eos",
-                host=target.host,
-                username=target.username,
-                password=target.password or "",
-                **netmiko_args(target, options),
-            )
-        except Exception as exc:
-            raise login_error(target, exc) from None
+        self.conn: Any = netmiko_connect(target, options, "arista_eos")
         self.prompt = re.escape(self.conn.base_prompt) + r"[^\n]*#\s*$"
 
     def running(self) -> str:

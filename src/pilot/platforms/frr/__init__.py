@@ -7,8 +7,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from pilot.agent.kernel import expected_state
-from pilot.agent.laststate import last_applied
 from pilot.platforms import Validator
 
 if TYPE_CHECKING:
@@ -43,11 +41,20 @@ class FrrPlatform:
     def template_dir(self, templates: Path) -> Path:
         return templates / self.name
 
+    def routing_probes(self) -> object:
+        from pilot.platforms.frr.probes import PROBES  # vtysh's JSON: imported when a check asks
+
+        return PROBES
+
     def last_applied(self, target: Target) -> str:
+        from pilot.agent.laststate import last_applied  # SSH: imported when asked
+
         return last_applied(target)  # the device agent's record of its last transaction
 
     def expected_state(self, device: Device) -> dict[str, Any] | None:
-        return expected_state(device)  # the device agent checks the kernel against it (linux_kernel)
+        from pilot.agent.kernel import expected_state
+
+        return expected_state(device)  # the device agent checks the kernel against it, and repairs it
 
     def fhs_drops(self, shell: Shell, node: str, guard: str) -> int | None:
         return None  # an FRR router is no access switch

@@ -68,6 +68,7 @@ PLATFORM = CliPlatform(
     idempotent=IDEMPOTENT,
     napalm_driver="ios",
     netmiko_type="cisco_xe",
+    probes="pilot.platforms.iosxe.probes",
     containerlab_kinds=("cisco_c8000v", "cisco_csr1000v", "cisco_cat9kv", "cisco_iol"),
     check=check,
     recorded_stage=recorded_stage,

@@ -11,10 +11,16 @@ revert timer, as NAPALM says when it is missing. NAPALM counts the timer in whol
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
-from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args, split_blocks
+from pilot.platforms.transport import (
+    PushRefused,
+    SessionOptions,
+    login_error,
+    netmiko_args,
+    split_blocks,
+    unmanaged_blocks,
+)
 from pilot.transport.ssh import Target
 
 FILE_SYSTEM = "flash:"
@@ -31,10 +37,7 @@ UNMANAGED = re.compile(
 MANAGEMENT = re.compile(r"^\s*vrf forwarding \S*[Mm]gmt|^interface (Management|mgmt)")
 
 
-def _unmanaged(block: Sequence[str]) -> bool:
-    return bool(UNMANAGED.match(block[0])) or (
-        block[0].startswith("interface ") and any(MANAGEMENT.match(line) for line in block)
-    )
+_unmanaged = unmanaged_blocks(UNMANAGED, MANAGEMENT)
 
 
 class IosxeSession:

@@ -148,6 +148,7 @@ PLATFORM = JunosPlatform(
     idempotent=IDEMPOTENT,
     napalm_driver="junos",
     netmiko_type="juniper_junos",
+    probes="pilot.platforms.junos.probes",
     containerlab_kinds=(
         "juniper_vjunosrouter",
         "juniper_vjunosswitch",

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args
+from pilot.platforms.transport import PushRefused, SessionOptions, netmiko_connect
 from pilot.transport.ssh import Target
 
 LOAD_PROMPT = r"\[Type \^D at a new line to end input\]"
@@ -128,20 +128,9 @@ def candidate(intended: str, running: str) -> str:
 
 class JunosSession:
     def __init__(self, target: Target, options: SessionOptions) -> None:
-        from netmiko import ConnectHandler
-
         self.options = options
         self.pending = False  # a commit confirmed not confirmed yet
-        try:
-            self.conn: Any = ConnectHandler(
-                device_type="juniper_junos",
-                host=target.host,
-                username=target.username,
-                password=target.password or "",
-                **netmiko_args(target, options),
-            )
-        except Exception as exc:
-            raise login_error(target, exc) from None
+        self.conn: Any = netmiko_connect(target, options, "juniper_junos")
         self.prompt = re.escape(self.conn.base_prompt) + r"[>#] ?$"
 
     def running(self) -> str:

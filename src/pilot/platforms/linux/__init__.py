@@ -8,8 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from pilot.agent.kernel import expected_state
-from pilot.agent.laststate import last_applied
+from pilot.errors import PilotError
 from pilot.platforms import Validator
 
 if TYPE_CHECKING:
@@ -55,11 +54,21 @@ class LinuxPlatform:
     def restored_differences(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
         return []  # a Linux host is its files and services: the device agent compares those
 
+    def routing_probes(self) -> object:
+        raise PilotError(
+            "platform 'linux' gives no routing probes: its hosts run no routing protocol",
+            fix="give the node a router platform (pilot.platform: frr)",
+        )
+
     def last_applied(self, target: Target) -> str:
+        from pilot.agent.laststate import last_applied  # SSH: imported when asked
+
         return last_applied(target)  # the device agent's record of its last transaction
 
     def expected_state(self, device: Device) -> dict[str, Any] | None:
-        return expected_state(device)  # the device agent checks the kernel against it (linux_kernel)
+        from pilot.agent.kernel import expected_state
+
+        return expected_state(device)  # the device agent checks the kernel against it, and repairs it
 
     def fhs_drops(self, shell: Shell, node: str, guard: str) -> int | None:
         """The packet counter of the nftables rule commented `guard` in the switch's bridge filter

@@ -166,6 +166,7 @@ PLATFORM = VrpPlatform(
     idempotent=IDEMPOTENT,
     napalm_driver="huawei_vrp",  # napalm-huawei-vrp (community, merge only): for the inventory's NAPALM users
     netmiko_type="huawei_vrpv8",  # VRP8's two-stage commit: what pilot's CLI transport speaks
+    probes="pilot.platforms.vrp.probes",
     containerlab_kinds=("huawei_vrp",),
     check=lambda text: _check(text),
     recorded_stage=lambda running: _recorded_stage(running),

@@ -15,7 +15,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pilot.platforms.transport import PushRefused, SessionOptions, login_error, netmiko_args, split_blocks
+from pilot.platforms.transport import (
+    PushRefused,
+    SessionOptions,
+    netmiko_connect,
+    split_blocks,
+)
 from pilot.transport.ssh import Target
 
 PROMPT = r"[\]>]\s*$"  # <name> in user view, [~name] / [*name] (uncommitted changes) in system view
@@ -36,19 +41,8 @@ def _unmanaged(block: Sequence[str]) -> bool:
 
 class VrpSession:
     def __init__(self, target: Target, options: SessionOptions) -> None:
-        from netmiko import ConnectHandler
-
         self.options = options
-        try:
-            self.conn: Any = ConnectHandler(
-                device_type="huawei_vrpv8",
-                host=target.host,
-                username=target.username,
-                password=target.password or "",
-                **netmiko_args(target, options),
-            )
-        except Exception as exc:
-            raise login_error(target, exc) from None
+        self.conn: Any = netmiko_connect(target, options, "huawei_vrpv8")
 
     def running(self) -> str:
         text: str = self.conn.send_command("display current-configuration", read_timeout=self.options.timeout)
